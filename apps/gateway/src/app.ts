@@ -1,0 +1,83 @@
+/**
+ * The gateway's Hono app: the route table and middleware order, in one place.
+ *
+ *   request-id → access log → CORS → (POST /v1/*) body limit → JSON body → handler
+ *   errors: GatewayError → OpenAI envelope; anything else → logged 500 `server_error`
+ */
+import { errorResponse, errors, GatewayError } from '@distillgate/protocol';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import type { GatewayDeps, GatewayEnv } from './env.ts';
+import { accessLog } from './middleware/access-log/index.ts';
+import { jsonBody } from './middleware/json-body/index.ts';
+import { requestId } from './middleware/request-id/index.ts';
+import { completionRoute } from './routes/completions.ts';
+import { modelsRoute } from './routes/models.ts';
+
+/** Response headers browsers may read (DESIGN.md §5 "Headers"). */
+const EXPOSED_HEADERS = [
+  'x-request-id',
+  'x-distillgate-route',
+  'x-distillgate-model',
+  'x-distillgate-cost-micro-usd',
+  'x-distillgate-idempotent-replay',
+  'retry-after',
+  'x-ratelimit-limit-requests',
+  'x-ratelimit-remaining-requests',
+  'x-ratelimit-reset-requests',
+  'x-ratelimit-limit-tokens',
+  'x-ratelimit-remaining-tokens',
+  'x-ratelimit-reset-tokens',
+];
+
+export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
+  const { config, logger } = deps;
+  const app = new Hono<GatewayEnv>();
+
+  app.use(requestId());
+  app.use(accessLog(logger));
+  if (config.server.cors.origins.length > 0) {
+    const origins = config.server.cors.origins;
+    app.use(
+      cors({
+        origin: origins.includes('*') ? '*' : origins,
+        allowMethods: ['GET', 'POST', 'PATCH', 'PUT', 'OPTIONS'],
+        allowHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-request-id'],
+        exposeHeaders: EXPOSED_HEADERS,
+        maxAge: 600,
+      }),
+    );
+  }
+
+  const limitBody = bodyLimit({
+    maxSize: config.server.maxBodyBytes,
+    onError: () => errorResponse(errors.requestTooLarge(config.server.maxBodyBytes)),
+  });
+  const body = [limitBody, jsonBody()] as const;
+
+  app.post('/v1/chat/completions', ...body, completionRoute(deps, 'chat.completions'));
+  app.post('/v1/completions', ...body, completionRoute(deps, 'completions'));
+  app.get('/v1/models', modelsRoute(deps));
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+
+  app.notFound((c) =>
+    c.json(
+      {
+        error: {
+          message: `Unknown route: ${c.req.method} ${new URL(c.req.url).pathname}`,
+          type: 'invalid_request_error',
+          param: null,
+          code: 'unknown_url',
+        },
+      },
+      404,
+    ),
+  );
+  app.onError((err, c) => {
+    if (err instanceof GatewayError) return errorResponse(err);
+    logger.error('unhandled error', { request_id: c.get('requestId'), error: err instanceof Error ? err.message : String(err) });
+    return c.json({ error: { message: 'internal error', type: 'server_error', param: null, code: null } }, 500);
+  });
+  return app;
+}

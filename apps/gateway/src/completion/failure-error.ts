@@ -1,0 +1,39 @@
+/**
+ * Turns the last failed upstream attempt into the client's error (DESIGN.md §5 error table).
+ * Deterministic request faults keep the upstream's message and param; everything else is a 5xx.
+ */
+import { type ErrorCode, errors, GatewayError } from '@distillgate/protocol';
+import type { AttemptFailure } from '@distillgate/router';
+
+const CONTEXT_LENGTH = /context length|context_length|maximum context|too many tokens/i;
+
+export function failureToError(failure: AttemptFailure, model: string): GatewayError {
+  if (failure.kind === 'http' && !failure.retryable && failure.status !== undefined && failure.status < 500) {
+    const upstream = failure.upstreamError ?? {};
+    const message = upstream.message ?? `upstream rejected the request (HTTP ${failure.status})`;
+    const code: ErrorCode =
+      upstream.code === 'context_length_exceeded' || CONTEXT_LENGTH.test(message) ? 'context_length_exceeded' : 'invalid_value';
+    return new GatewayError({
+      status: 400,
+      type: 'invalid_request_error',
+      code,
+      param: typeof upstream.param === 'string' ? upstream.param : null,
+      message,
+    });
+  }
+  if (failure.kind === 'timeout') return errors.upstreamTimeout(`model ${model}: ${failure.message}`);
+  const busy = failure.kind === 'http' && (failure.status === 429 || failure.status === 503);
+  if (busy) {
+    const err = errors.modelUnavailable(model);
+    const retryAfterSeconds = Math.max(1, Math.ceil((failure.retryAfterMs ?? 1000) / 1000));
+    return new GatewayError({
+      status: err.status,
+      type: err.type,
+      code: err.code,
+      param: err.param,
+      message: `every upstream serving ${model} is busy; retry later`,
+      headers: { ...err.headers, 'retry-after': String(retryAfterSeconds) },
+    });
+  }
+  return errors.upstreamError(`no upstream could serve ${model}: ${failure.message}`);
+}

@@ -1,0 +1,21 @@
+/**
+ * The gateway's Hono environment, typed once (STYLE.md: no `c.get('string')` returning any).
+ */
+import type { Config } from '@distillgate/config';
+import type { Logger, UpstreamRegistry } from '@distillgate/router';
+
+/** What an app instance is built from; `server.ts` and `worker.ts` each assemble one. */
+export interface GatewayDeps {
+  config: Config;
+  registry: UpstreamRegistry;
+  logger: Logger;
+}
+
+export interface GatewayVariables {
+  /** Set by the request-id middleware: the client's valid `x-request-id`, or a new UUID. */
+  requestId: string;
+  /** The decoded JSON object body (set by `jsonBody()`). */
+  body: Record<string, unknown>;
+}
+
+export type GatewayEnv = { Variables: GatewayVariables };

@@ -1,0 +1,3 @@
+export { applyEnvOverrides, envSegmentToKey } from './env-overrides.ts';
+export { ConfigError, parseConfig, resolveSecrets } from './load.ts';
+export * from './schema.ts';

@@ -1,0 +1,115 @@
+/**
+ * The gateway's configuration schema (DESIGN.md §5 "Config"). One file, `distillgate.config.json`,
+ * validated at start. Each part of the system adds keys only inside its own section.
+ *
+ * Units are in the key names: `...Ms` milliseconds, `...Bytes` bytes, `...UsdPerMTok` US dollars
+ * per one million tokens.
+ */
+import { z } from 'zod';
+
+/** Per-upstream timeouts. All in milliseconds. */
+export const upstreamTimeoutsSchema = z.strictObject({
+  /** TCP/TLS connect. Enforced by the Node transport; on Workers it is folded into `firstByteMs`. @default 5000 */
+  connectMs: z.int().positive().default(5_000),
+  /** From sending the request to the response headers and first body bytes (first SSE event when streaming). @default 60000 */
+  firstByteMs: z.int().positive().default(60_000),
+  /** Longest silence between two body chunks once the body has started. @default 30000 */
+  idleMs: z.int().positive().default(30_000),
+});
+
+/** One OpenAI-compatible upstream (our gpu-worker, vLLM, any `/v1/chat/completions` server). */
+export const upstreamSchema = z.strictObject({
+  /** Unique name, referenced by `models{}.targets[].upstream`. */
+  name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only'),
+  /** Base URL including the API prefix, e.g. `http://127.0.0.1:8000/v1`. */
+  baseUrl: z.url({ protocol: /^https?$/ }),
+  /**
+   * Bearer credential sent to the upstream. Use `env:NAME` to read it from the environment at start
+   * (never logged, never returned to clients).
+   */
+  apiKey: z.string().min(1).optional(),
+  /** Model ids this upstream serves; a request for one of them goes here when no alias matches. */
+  models: z.array(z.string().min(1)).min(1),
+  /** Version reported in `x-distillgate-model: <id>@<version>`. @default "upstream" */
+  version: z.string().min(1).default('upstream'),
+  timeouts: upstreamTimeoutsSchema.default(upstreamTimeoutsSchema.parse({})),
+});
+
+/** One routing target of a model alias: an upstream and, optionally, the model id to ask it for. */
+export const targetSchema = z.strictObject({
+  upstream: z.string().min(1),
+  /** Model id sent upstream; defaults to the upstream's first model. */
+  model: z.string().min(1).optional(),
+});
+
+/**
+ * A model alias (e.g. `auto`). `failover`: try targets in order, moving on only before the first
+ * byte reached the client. Later parts add policies (pool balancing, cascade, learned routing).
+ */
+export const modelAliasSchema = z.strictObject({
+  policy: z.enum(['failover']).default('failover'),
+  targets: z.array(targetSchema).min(1),
+});
+
+export const serverSchema = z.strictObject({
+  /** TCP port of the Node server. @default 8787 */
+  port: z.int().min(0).max(65_535).default(8787),
+  /** Listen address. @default "127.0.0.1" */
+  host: z.string().min(1).default('127.0.0.1'),
+  /** Largest accepted request body. @default 1048576 (1 MiB) */
+  maxBodyBytes: z.int().positive().default(1_048_576),
+  cors: z
+    .strictObject({
+      /** Allowed browser origins (exact match, or "*"). @default [] (no CORS) */
+      origins: z.array(z.string().min(1)).default([]),
+    })
+    .default({ origins: [] }),
+});
+
+/** Default list price of a model, seeding the editable price table (metering). */
+export const priceSchema = z.strictObject({
+  /** USD per 1M prompt tokens; × tokens gives micro-USD directly. */
+  inputUsdPerMTok: z.number().min(0),
+  /** USD per 1M completion tokens. */
+  outputUsdPerMTok: z.number().min(0),
+});
+
+export const meteringSchema = z.strictObject({
+  /** Model id → price. A model without a price costs 0. @default {} */
+  prices: z.record(z.string().min(1), priceSchema).default({}),
+});
+
+export const configSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    server: serverSchema.default(serverSchema.parse({})),
+    upstreams: z.array(upstreamSchema).default([]),
+    models: z.record(z.string().min(1), modelAliasSchema).default({}),
+    metering: meteringSchema.default({ prices: {} }),
+  })
+  .superRefine((config, ctx) => {
+    const names = new Set<string>();
+    config.upstreams.forEach((u, i) => {
+      if (names.has(u.name)) {
+        ctx.addIssue({ code: 'custom', path: ['upstreams', i, 'name'], message: `duplicate upstream name "${u.name}"` });
+      }
+      names.add(u.name);
+    });
+    for (const [alias, def] of Object.entries(config.models)) {
+      def.targets.forEach((t, j) => {
+        if (!names.has(t.upstream)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['models', alias, 'targets', j, 'upstream'],
+            message: `unknown upstream "${t.upstream}" (known: ${[...names].join(', ') || 'none'})`,
+          });
+        }
+      });
+    }
+  });
+
+/** The validated configuration, defaults filled in. */
+export type Config = z.infer<typeof configSchema>;
+export type UpstreamConfig = Config['upstreams'][number];
+export type ModelAlias = Config['models'][string];
+export type Price = z.infer<typeof priceSchema>;

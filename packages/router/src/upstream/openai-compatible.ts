@@ -1,0 +1,208 @@
+/**
+ * An upstream that speaks OpenAI's wire format: our gpu-worker, vLLM, or any compatible server.
+ * It owns the transport details of one member (URL layout, credentials, timeouts, error shapes)
+ * and returns typed results; choosing members and failing over is the caller's job.
+ */
+
+import type { UpstreamConfig } from '@distillgate/config';
+import { readSseEvents } from '@distillgate/protocol';
+import {
+  type AttemptFailure,
+  classifyThrown,
+  httpFailure,
+  protocolFailure,
+  type UpstreamErrorObject,
+  UpstreamFailureError,
+} from './failure.ts';
+import { parseRetryAfterMs } from './retry-after.ts';
+import { type FetchLike, timedFetch } from './timed-fetch.ts';
+
+/** The two generation endpoints every member serves. */
+export type Endpoint = 'chat.completions' | 'completions';
+
+const PATHS: Record<Endpoint, string> = {
+  'chat.completions': '/chat/completions',
+  completions: '/completions',
+};
+
+/** Bytes of an error body we read to find the upstream's message. */
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+/** A JSON object as decoded from the wire. */
+export type JsonObject = Record<string, unknown>;
+
+export type Outcome<T> = { ok: true; value: T } | { ok: false; failure: AttemptFailure };
+
+/** An open upstream stream: chunks until `[DONE]`. */
+export interface UpstreamStream {
+  /**
+   * The stream's chunk objects in order, `[DONE]` excluded. Ends normally only after `[DONE]`;
+   * throws {@link UpstreamFailureError} on an in-band error event, undecodable data, a cut
+   * connection or an idle timeout. Breaking out of the loop cancels the upstream request.
+   */
+  chunks: AsyncGenerator<JsonObject, void, undefined>;
+  /** Aborts the upstream request (client went away, or the caller gave up). */
+  cancel(reason?: unknown): void;
+}
+
+export interface SendOptions {
+  /** The client's abort signal. */
+  signal?: AbortSignal;
+  /** Gateway request id, forwarded as `x-request-id` for cross-service tracing. */
+  requestId?: string;
+}
+
+export class OpenAICompatibleUpstream {
+  readonly name: string;
+
+  constructor(
+    readonly config: UpstreamConfig,
+    private readonly fetchFn: FetchLike,
+  ) {
+    this.name = config.name;
+  }
+
+  /** Non-streaming call. On success, `value` is the decoded response object (it has `choices`). */
+  async createJson(endpoint: Endpoint, body: JsonObject, opts: SendOptions = {}): Promise<Outcome<JsonObject>> {
+    const sent = await this.send(endpoint, { ...body, stream: false }, opts);
+    if (!sent.ok) return sent;
+    const { body: stream } = sent.value;
+    try {
+      const text = await new Response(stream).text();
+      let decoded: unknown;
+      try {
+        decoded = JSON.parse(text);
+      } catch {
+        return { ok: false, failure: protocolFailure('upstream sent a response that is not JSON') };
+      }
+      if (!isObject(decoded)) return { ok: false, failure: protocolFailure('upstream sent a JSON value that is not an object') };
+      if (decoded.error !== undefined && decoded.error !== null) {
+        return { ok: false, failure: protocolFailure('upstream answered 200 with an error object', toErrorObject(decoded.error)) };
+      }
+      if (!Array.isArray(decoded.choices) || decoded.choices.length === 0) {
+        return { ok: false, failure: protocolFailure('upstream response has no choices') };
+      }
+      return { ok: true, value: decoded };
+    } catch (err) {
+      return { ok: false, failure: classifyThrown(err, opts.signal) };
+    }
+  }
+
+  /**
+   * Streaming call (`stream: true`, with `stream_options.include_usage` forced on). Resolves once
+   * response headers arrived; the first chunk is not awaited here.
+   */
+  async openStream(endpoint: Endpoint, body: JsonObject, opts: SendOptions = {}): Promise<Outcome<UpstreamStream>> {
+    const streamOptions = isObject(body.stream_options) ? body.stream_options : {};
+    const sent = await this.send(endpoint, { ...body, stream: true, stream_options: { ...streamOptions, include_usage: true } }, opts);
+    if (!sent.ok) return sent;
+    const { body: stream, abort, contentType } = sent.value;
+    if (!contentType.includes('text/event-stream')) {
+      abort();
+      return { ok: false, failure: protocolFailure(`upstream answered a stream request with ${contentType || 'no content type'}`) };
+    }
+    return { ok: true, value: { chunks: decodeChunks(stream, opts.signal), cancel: abort } };
+  }
+
+  private async send(
+    endpoint: Endpoint,
+    body: JsonObject,
+    opts: SendOptions,
+  ): Promise<Outcome<{ body: ReadableStream<Uint8Array>; abort: (r?: unknown) => void; contentType: string }>> {
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    if (this.config.apiKey) headers.authorization = `Bearer ${this.config.apiKey}`;
+    if (opts.requestId) headers['x-request-id'] = opts.requestId;
+    const url = `${this.config.baseUrl.replace(/\/+$/, '')}${PATHS[endpoint]}`;
+    try {
+      const res = await timedFetch(
+        this.fetchFn,
+        url,
+        { method: 'POST', headers, body: JSON.stringify(body) },
+        { firstByteMs: this.config.timeouts.firstByteMs, idleMs: this.config.timeouts.idleMs, signal: opts.signal },
+      );
+      if (!res.response.ok) {
+        const upstreamError = await readErrorObject(res.body);
+        res.abort();
+        return { ok: false, failure: httpFailure(res.response.status, upstreamError, parseRetryAfterMs(res.response.headers)) };
+      }
+      return { ok: true, value: { body: res.body, abort: res.abort, contentType: res.response.headers.get('content-type') ?? '' } };
+    } catch (err) {
+      return { ok: false, failure: classifyThrown(err, opts.signal) };
+    }
+  }
+}
+
+async function* decodeChunks(body: ReadableStream<Uint8Array>, signal?: AbortSignal): AsyncGenerator<JsonObject, void, undefined> {
+  try {
+    for await (const event of readSseEvents(body, signal)) {
+      if (event.data === '[DONE]') return;
+      let chunk: unknown;
+      try {
+        chunk = JSON.parse(event.data);
+      } catch {
+        throw new UpstreamFailureError(protocolFailure('upstream sent an SSE event that is not JSON'));
+      }
+      if (!isObject(chunk)) throw new UpstreamFailureError(protocolFailure('upstream sent an SSE event that is not an object'));
+      if (chunk.error !== undefined && chunk.error !== null) {
+        throw new UpstreamFailureError(protocolFailure('upstream sent an in-band error event', toErrorObject(chunk.error)));
+      }
+      yield chunk;
+    }
+  } catch (err) {
+    throw new UpstreamFailureError(classifyThrown(err, signal));
+  }
+  throw new UpstreamFailureError(protocolFailure('upstream stream ended without [DONE]'));
+}
+
+async function readErrorObject(body: ReadableStream<Uint8Array>): Promise<UpstreamErrorObject | undefined> {
+  const reader = body.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < MAX_ERROR_BODY_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      parts.push(value);
+      size += value.byteLength;
+    }
+  } catch {
+    // a body that fails mid-read still leaves us the status
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+  const text = new TextDecoder().decode(concat(parts)).slice(0, MAX_ERROR_BODY_BYTES);
+  try {
+    const decoded: unknown = JSON.parse(text);
+    if (isObject(decoded)) return toErrorObject(decoded.error ?? decoded);
+  } catch {
+    // not JSON: use the text itself
+  }
+  return text.trim() ? { message: text.trim().slice(0, 500) } : undefined;
+}
+
+/** Accepts OpenAI's `{error:{…}}` payload, vLLM's top-level `{object:"error",message,…}` and FastAPI's `{detail}`. */
+function toErrorObject(value: unknown): UpstreamErrorObject {
+  if (typeof value === 'string') return { message: value };
+  if (!isObject(value)) return { message: 'unknown upstream error' };
+  const message = typeof value.message === 'string' ? value.message : typeof value.detail === 'string' ? value.detail : undefined;
+  const out: UpstreamErrorObject = {};
+  if (message !== undefined) out.message = message;
+  if (typeof value.type === 'string') out.type = value.type;
+  if (typeof value.param === 'string' || value.param === null) out.param = value.param;
+  if (typeof value.code === 'string' || typeof value.code === 'number' || value.code === null) out.code = value.code;
+  return out;
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.byteLength;
+  }
+  return out;
+}
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
