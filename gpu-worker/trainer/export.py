@@ -21,7 +21,7 @@ from pathlib import Path
 
 import onnx
 
-from config import cache_dir
+from config import cache_dir, to_dict
 from manifest import write_manifest
 from runtime import JsonLog, setup_torch
 from train import load_model
@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> dict:
     train_summary_path = args.ckpt.parent / "train_summary.json"
     training = json.loads(train_summary_path.read_text()) if train_summary_path.exists() else {}
     manifest = write_manifest(out, name=args.name, version=args.version, parent=args.parent, model=model,
-                              cfg=cfg, training={**training, "config": cfg.__dict__ and __import__("config").to_dict(cfg)})
+                              cfg=cfg, training={**training, "config": to_dict(cfg)})
     if args.parity_fixture:
         (out / "parity.json").write_text(json.dumps(parity_fixture(model)))
     log("export.done", out=str(out), bytes=(out / "model.onnx").stat().st_size,

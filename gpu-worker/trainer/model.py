@@ -31,13 +31,15 @@ class CausalSelfAttention(nn.Module):
         super().__init__()
         assert cfg.d_model % cfg.n_head == 0
         self.n_head = cfg.n_head
+        self.d_model = cfg.d_model
+        self.head_size = cfg.d_model // cfg.n_head
         self.c_attn = nn.Linear(cfg.d_model, 3 * cfg.d_model)  # q, k, v projections in one matmul
         self.c_proj = nn.Linear(cfg.d_model, cfg.d_model)
         self.dropout = nn.Dropout(cfg.dropout)
 
     def forward(self, x: torch.Tensor, allowed: torch.Tensor, past: KV | None) -> tuple[torch.Tensor, KV]:
-        B, S, C = x.shape
-        hs = C // self.n_head
+        B, S, _ = x.shape
+        C, hs = self.d_model, self.head_size  # plain ints: constants in an exported graph
         q, k, v = self.c_attn(x).split(C, dim=2)  # each (B, S, C)
         q = q.view(B, S, self.n_head, hs).transpose(1, 2)  # (B, nh, S, hs)
         k = k.view(B, S, self.n_head, hs).transpose(1, 2)  # (B, nh, S, hs)

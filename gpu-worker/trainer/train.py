@@ -1,10 +1,12 @@
 """Train a GPT with next-token cross-entropy: the teacher, and the baseline (non-distilled) student.
 
-    nice /usr/bin/python3 gpu-worker/trainer/train.py --preset teacher            # start
-    nice /usr/bin/python3 gpu-worker/trainer/train.py --preset teacher --resume   # continue
-    /usr/bin/python3 gpu-worker/trainer/train.py --preset student                 # ~1M baseline
+    /usr/bin/python3 gpu-worker/trainer/train.py --preset teacher --resume   # start, or continue
+    /usr/bin/python3 gpu-worker/trainer/train.py --preset student --resume   # the ~1M baseline
+The process renices itself to `niceness` (default 10, as `nice -n 10` would).
 Options: --set key=value (e.g. --set token_budget=8000000, --set model.n_layer=4),
---max-seconds N (stop, checkpointed, after N seconds: run in stretches), --data DIR, --out DIR.
+--max-seconds N (stop, checkpointed, after N seconds: run in stretches), --data DIR, --out DIR,
+--device cuda|cpu (default: cuda when available). An existing checkpoint is never overwritten
+without --resume (continue) or --restart (discard).
 
 Progress is JSON lines (stdout and <out>/log.jsonl). <out>/ckpt.pt holds model, optimizer, the
 resolved config and counters; it is rewritten every `checkpoint_interval_s`, at the end, and on
@@ -68,8 +70,11 @@ def validation_loss(model: GPT, tokens: np.ndarray, cfg: TrainConfig) -> float:
     """Mean loss over the same `eval_batches` windows every time (seeded), so values compare."""
     model.eval()
     rng = np.random.default_rng([cfg.seed, 1])
-    losses = [float(model.loss(*get_batch(tokens, cfg.batch_size, cfg.model.context_length, rng)))
-              for _ in range(cfg.eval_batches)]
+    device = next(model.parameters()).device
+    losses = []
+    for _ in range(cfg.eval_batches):
+        x, y = get_batch(tokens, cfg.batch_size, cfg.model.context_length, rng)
+        losses.append(float(model.loss(x.to(device), y.to(device))))
     model.train()
     return sum(losses) / len(losses)
 
@@ -85,7 +90,9 @@ def save_checkpoint(out: Path, model: GPT, optimizer, cfg: TrainConfig, state: d
 
 def load_model(ckpt_path: Path) -> tuple[GPT, TrainConfig, dict]:
     """A trained model for export/eval/sampling: (model in eval mode, resolved config, counters)."""
-    ckpt = torch.load(ckpt_path, map_location="cpu")
+    # weights_only=False: torch 1.13's safe unpickler rejects plain floats (optimizer state, config);
+    # checkpoints are our own files in our own cache. (torch ≥ 2.6 would default to True.)
+    ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
     cfg = from_dict(ckpt["config"])
     model = GPT(cfg.model)
     model.load_state_dict(ckpt["model"])
@@ -108,6 +115,26 @@ def summary(cfg: TrainConfig, state: dict, total_steps: int) -> dict:
 
 # ---- the loop -------------------------------------------------------------------------------
 
+def train_step(model: GPT, optimizer, cfg: TrainConfig, x, y, lr: float) -> float:
+    """One AdamW step on one batch, gradients clipped to `grad_clip` (global L2 norm)."""
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+    loss = model.loss(x, y)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+    optimizer.step()
+    return float(loss)
+
+
+def sample_load_average(state: dict) -> float:
+    la = load_average_1m()
+    state["load_average_sum"] += la
+    state["load_average_samples"] += 1
+    state["load_average_max"] = max(state["load_average_max"], la)
+    return la
+
+
 def main(argv: list[str] | None = None) -> dict:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--preset", choices=sorted(PRESETS), default="teacher")
@@ -117,6 +144,7 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--resume", action="store_true", help="continue from <out>/ckpt.pt (start fresh if none)")
     p.add_argument("--restart", action="store_true", help="discard an existing checkpoint")
     p.add_argument("--max-seconds", type=float, default=None, help="stop (checkpointed) after this long")
+    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     args = p.parse_args(argv)
 
     cfg = with_overrides(PRESETS[args.preset], args.overrides)
@@ -131,14 +159,14 @@ def main(argv: list[str] | None = None) -> dict:
     tokens_meta = json.loads((args.data / "tokens.json").read_text())
     assert tokens_meta["vocab_size"] == cfg.model.vocab_size, "tokenizer and model vocab sizes differ"
 
-    model = GPT(cfg.model)
+    model = GPT(cfg.model).to(args.device)
     optimizer = make_optimizer(model, cfg)
     state = {"step": 0, "tokens_seen": 0, "wall_time_s": 0.0, "stretches": 0, "load_average_sum": 0.0,
              "load_average_samples": 0, "load_average_max": 0.0, "train_loss": None, "val_loss": None,
              "data": {"tokenizer_sha256": tokens_meta["tokenizer_sha256"],
                       "corpus_content_sha256": tokens_meta["corpus_content_sha256"]}}
     if resuming:
-        ckpt = torch.load(ckpt_path, map_location="cpu")
+        ckpt = torch.load(ckpt_path, map_location=args.device, weights_only=False)  # our own file; see load_model
         saved = from_dict(ckpt["config"])
         assert saved.model == cfg.model, f"checkpoint model {saved.model} differs from {cfg.model}"
         cfg = with_overrides(saved, args.overrides)  # the checkpoint's resolved config wins
@@ -162,7 +190,7 @@ def train_loop(model: GPT, optimizer, cfg: TrainConfig, state: dict, args, out: 
 
     stop = {"signal": None}
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda s, _f: stop.update(signal=s))
+        signal.signal(sig, lambda s, _f: stop.update(signal=signal.Signals(s).name))
     model.train()
     stretch_start = last_ckpt = last_log = time.time()
     wall_at_start = state["wall_time_s"]
@@ -170,30 +198,19 @@ def train_loop(model: GPT, optimizer, cfg: TrainConfig, state: dict, args, out: 
     interval_tokens = 0
 
     while state["step"] < total_steps and stop["signal"] is None:
-        step = state["step"]
-        lr = learning_rate(cfg, step, total_steps)
-        for group in optimizer.param_groups:
-            group["lr"] = lr
-        x, y = get_batch(train_tokens, B, T, np.random.default_rng([cfg.seed, 0, step]))
-        loss = model.loss(x, y)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-        optimizer.step()
-
+        lr = learning_rate(cfg, state["step"], total_steps)
+        # batches depend only on (seed, step): a resumed run sees exactly the data it would have
+        x, y = get_batch(train_tokens, B, T, np.random.default_rng([cfg.seed, 0, state["step"]]))
+        interval_losses.append(train_step(model, optimizer, cfg, x.to(args.device), y.to(args.device), lr))
         state["step"] += 1
         state["tokens_seen"] += B * T
         state["wall_time_s"] = wall_at_start + time.time() - stretch_start
-        interval_losses.append(float(loss))
         interval_tokens += B * T
         now = time.time()
         last_step = state["step"] == total_steps
 
         if state["step"] % cfg.log_interval_steps == 0 or last_step:
-            la = load_average_1m()
-            state["load_average_sum"] += la
-            state["load_average_samples"] += 1
-            state["load_average_max"] = max(state["load_average_max"], la)
+            la = sample_load_average(state)
             state["train_loss"] = round(sum(interval_losses) / len(interval_losses), 4)
             rate = interval_tokens / max(1e-9, now - last_log)
             log("train.progress", step=state["step"], total_steps=total_steps,
@@ -217,7 +234,7 @@ def train_loop(model: GPT, optimizer, cfg: TrainConfig, state: dict, args, out: 
     result = summary(cfg, state, total_steps)
     write_json_atomic(out / "train_summary.json", result)
     log("train.stop" if state["step"] < total_steps else "train.done",
-        reason=str(stop["signal"]) if stop["signal"] else "budget", **result)
+        reason=stop["signal"] or "budget", **result)
     return result
 
 

@@ -28,7 +28,19 @@ const ROOT_ID = 'openai-openapi';
 /** Keywords whose value is a map of name → schema. */
 const SCHEMA_MAPS = new Set(['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas']);
 /** Keywords whose value is one schema. */
-const SCHEMA_ONE = new Set(['items', 'additionalProperties', 'not', 'if', 'then', 'else', 'contains', 'propertyNames', 'unevaluatedProperties', 'unevaluatedItems', 'additionalItems']);
+const SCHEMA_ONE = new Set([
+  'items',
+  'additionalProperties',
+  'not',
+  'if',
+  'then',
+  'else',
+  'contains',
+  'propertyNames',
+  'unevaluatedProperties',
+  'unevaluatedItems',
+  'additionalItems',
+]);
 /** Keywords whose value is a list of schemas. */
 const SCHEMA_LIST = new Set(['allOf', 'anyOf', 'oneOf', 'prefixItems']);
 /** Annotations and OpenAPI-only keywords ajv would choke on or that carry no constraint here. */
@@ -58,7 +70,10 @@ function rewrite(node: unknown): unknown {
 
 /** OpenAPI 3.0's `minimum: 0, exclusiveMinimum: true` → `exclusiveMinimum: 0`. */
 function fixExclusiveBounds(schema: Json): void {
-  for (const [flag, bound] of [['exclusiveMinimum', 'minimum'], ['exclusiveMaximum', 'maximum']] as const) {
+  for (const [flag, bound] of [
+    ['exclusiveMinimum', 'minimum'],
+    ['exclusiveMaximum', 'maximum'],
+  ] as const) {
     if (schema[flag] === true) {
       schema[flag] = schema[bound];
       delete schema[bound];

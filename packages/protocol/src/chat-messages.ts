@@ -76,8 +76,7 @@ const assistantMessage = z
     function_call: functionCall.nullable().optional(),
   })
   .superRefine((message, ctx) => {
-    const hasAlternative =
-      (message.tool_calls?.length ?? 0) > 0 || message.function_call != null || message.refusal != null;
+    const hasAlternative = (message.tool_calls?.length ?? 0) > 0 || message.function_call != null || message.refusal != null;
     if (message.content == null && !hasAlternative) {
       ctx.addIssue({
         code: 'custom',

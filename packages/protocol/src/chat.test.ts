@@ -39,31 +39,97 @@ const badBodies: Case[] = [
   ['user content null', { model: 'm', messages: [{ role: 'user', content: null }] }, 'messages[0].content', 'invalid_value'],
   ['system content absent', { model: 'm', messages: [{ role: 'system' }] }, 'messages[0].content', 'missing_required_parameter'],
   ['developer content null', { model: 'm', messages: [{ role: 'developer', content: null }] }, 'messages[0].content', 'invalid_value'],
-  ['tool content absent', { model: 'm', messages: [{ role: 'tool', tool_call_id: 'c1' }] }, 'messages[0].content', 'missing_required_parameter'],
-  ['tool_call_id absent', { model: 'm', messages: [{ role: 'tool', content: 'r' }] }, 'messages[0].tool_call_id', 'missing_required_parameter'],
-  ['function name absent', { model: 'm', messages: [{ role: 'function', content: 'r' }] }, 'messages[0].name', 'missing_required_parameter'],
+  [
+    'tool content absent',
+    { model: 'm', messages: [{ role: 'tool', tool_call_id: 'c1' }] },
+    'messages[0].content',
+    'missing_required_parameter',
+  ],
+  [
+    'tool_call_id absent',
+    { model: 'm', messages: [{ role: 'tool', content: 'r' }] },
+    'messages[0].tool_call_id',
+    'missing_required_parameter',
+  ],
+  [
+    'function name absent',
+    { model: 'm', messages: [{ role: 'function', content: 'r' }] },
+    'messages[0].name',
+    'missing_required_parameter',
+  ],
   ['content number', { model: 'm', messages: [{ role: 'user', content: 5 }] }, 'messages[0].content', 'invalid_value'],
   ['content empty array', { model: 'm', messages: [{ role: 'user', content: [] }] }, 'messages[0].content', 'invalid_value'],
-  ['assistant content absent', { model: 'm', messages: [user, { role: 'assistant' }] }, 'messages[1].content', 'missing_required_parameter'],
-  ['assistant content null', { model: 'm', messages: [user, { role: 'assistant', content: null }] }, 'messages[1].content', 'invalid_value'],
-  ['assistant empty tool_calls', { model: 'm', messages: [{ role: 'assistant', tool_calls: [] }] }, 'messages[0].content', 'missing_required_parameter'],
+  [
+    'assistant content absent',
+    { model: 'm', messages: [user, { role: 'assistant' }] },
+    'messages[1].content',
+    'missing_required_parameter',
+  ],
+  [
+    'assistant content null',
+    { model: 'm', messages: [user, { role: 'assistant', content: null }] },
+    'messages[1].content',
+    'invalid_value',
+  ],
+  [
+    'assistant empty tool_calls',
+    { model: 'm', messages: [{ role: 'assistant', tool_calls: [] }] },
+    'messages[0].content',
+    'missing_required_parameter',
+  ],
   [
     'unknown part type',
-    { model: 'm', messages: [{ role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'video', video: {} }] }] },
+    {
+      model: 'm',
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'a' },
+            { type: 'video', video: {} },
+          ],
+        },
+      ],
+    },
     'messages[0].content[1].type',
     'invalid_value',
   ],
-  ['part type absent', { model: 'm', messages: [{ role: 'user', content: [{ text: 'a' }] }] }, 'messages[0].content[0].type', 'missing_required_parameter'],
-  ['text part without text', { model: 'm', messages: [{ role: 'user', content: [{ type: 'text' }] }] }, 'messages[0].content[0].text', 'missing_required_parameter'],
-  ['text part text number', { model: 'm', messages: [{ role: 'user', content: [{ type: 'text', text: 1 }] }] }, 'messages[0].content[0].text', 'invalid_value'],
+  [
+    'part type absent',
+    { model: 'm', messages: [{ role: 'user', content: [{ text: 'a' }] }] },
+    'messages[0].content[0].type',
+    'missing_required_parameter',
+  ],
+  [
+    'text part without text',
+    { model: 'm', messages: [{ role: 'user', content: [{ type: 'text' }] }] },
+    'messages[0].content[0].text',
+    'missing_required_parameter',
+  ],
+  [
+    'text part text number',
+    { model: 'm', messages: [{ role: 'user', content: [{ type: 'text', text: 1 }] }] },
+    'messages[0].content[0].text',
+    'invalid_value',
+  ],
   [
     'image part on system',
     { model: 'm', messages: [{ role: 'system', content: [{ type: 'image_url', image_url: { url: 'https://x/y.png' } }] }] },
     'messages[0].content[0].type',
     'invalid_value',
   ],
-  ['refusal part on user', { model: 'm', messages: [{ role: 'user', content: [{ type: 'refusal', refusal: 'no' }] }] }, 'messages[0].content[0].type', 'invalid_value'],
-  ['image part without url', { model: 'm', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: {} }] }] }, 'messages[0].content[0].image_url.url', 'missing_required_parameter'],
+  [
+    'refusal part on user',
+    { model: 'm', messages: [{ role: 'user', content: [{ type: 'refusal', refusal: 'no' }] }] },
+    'messages[0].content[0].type',
+    'invalid_value',
+  ],
+  [
+    'image part without url',
+    { model: 'm', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: {} }] }] },
+    'messages[0].content[0].image_url.url',
+    'missing_required_parameter',
+  ],
   [
     'audio part bad format',
     { model: 'm', messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'AAA', format: 'ogg' } }] }] },
@@ -92,9 +158,19 @@ const badBodies: Case[] = [
   ['top_logprobs with logprobs false', { ...base, logprobs: false, top_logprobs: 0 }, 'top_logprobs', 'invalid_value'],
   ['stream string', { ...base, stream: 'yes' }, 'stream', 'invalid_value'],
   ['stream_options without stream', { ...base, stream_options: { include_usage: true } }, 'stream_options', 'invalid_value'],
-  ['stream_options with stream false', { ...base, stream: false, stream_options: { include_usage: true } }, 'stream_options', 'invalid_value'],
+  [
+    'stream_options with stream false',
+    { ...base, stream: false, stream_options: { include_usage: true } },
+    'stream_options',
+    'invalid_value',
+  ],
   ['stream_options not an object', { ...base, stream: true, stream_options: true }, 'stream_options', 'invalid_value'],
-  ['include_usage string', { ...base, stream: true, stream_options: { include_usage: 'yes' } }, 'stream_options.include_usage', 'invalid_value'],
+  [
+    'include_usage string',
+    { ...base, stream: true, stream_options: { include_usage: 'yes' } },
+    'stream_options.include_usage',
+    'invalid_value',
+  ],
   ['stop with 5 entries', { ...base, stop: ['a', 'b', 'c', 'd', 'e'] }, 'stop', 'invalid_value'],
   ['stop with a number entry', { ...base, stop: ['a', 1] }, 'stop', 'invalid_value'],
   ['stop object', { ...base, stop: { a: 1 } }, 'stop', 'invalid_value'],
@@ -236,9 +312,21 @@ describe('parseChatCompletionRequest normalises', () => {
     const textOnly = parseChatCompletionRequest({
       model: 'm',
       messages: [
-        { role: 'system', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] },
+        {
+          role: 'system',
+          content: [
+            { type: 'text', text: 'a' },
+            { type: 'text', text: 'b' },
+          ],
+        },
         { role: 'user', content: [{ type: 'text', text: 'only' }] },
-        { role: 'assistant', content: [{ type: 'text', text: 'x' }, { type: 'text', text: '' }] },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'text', text: 'x' },
+            { type: 'text', text: '' },
+          ],
+        },
       ],
     });
     expect(textOnly.messages.map((m) => m.content)).toEqual(['a\nb', 'only', 'x\n']);

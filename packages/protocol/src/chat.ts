@@ -7,7 +7,15 @@
 import { z } from 'zod';
 import { type ChatMessage, chatMessageSchema, joinTextParts } from './chat-messages.ts';
 import { errors } from './errors.ts';
-import { type CommonRequestFields, checkCommonRules, commonFields, dropNulls, normaliseStop, optional, parseObject } from './request-fields.ts';
+import {
+  type CommonRequestFields,
+  checkCommonRules,
+  commonFields,
+  dropNulls,
+  normaliseStop,
+  optional,
+  parseObject,
+} from './request-fields.ts';
 
 export type { ChatContentPart, ChatMessage, ChatRole, ChatToolCall } from './chat-messages.ts';
 

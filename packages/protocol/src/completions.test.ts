@@ -83,7 +83,17 @@ describe('parseCompletionRequest accepts', () => {
   });
 
   it('keeps zeros and adds no defaults', () => {
-    const body = { ...base, temperature: 0, top_p: 0, seed: 0, presence_penalty: 0, frequency_penalty: 0, logprobs: 0, best_of: 0, echo: false };
+    const body = {
+      ...base,
+      temperature: 0,
+      top_p: 0,
+      seed: 0,
+      presence_penalty: 0,
+      frequency_penalty: 0,
+      logprobs: 0,
+      best_of: 0,
+      echo: false,
+    };
     expect(parseCompletionRequest(body)).toEqual(body);
     expect(parseCompletionRequest(base)).toEqual(base);
   });

@@ -4,7 +4,15 @@
  * `max_tokens` 0 or 1, vLLM's `return_tokens_as_token_ids` passed through.
  */
 import { z } from 'zod';
-import { type CommonRequestFields, checkCommonRules, commonFields, dropNulls, normaliseStop, optional, parseObject } from './request-fields.ts';
+import {
+  type CommonRequestFields,
+  checkCommonRules,
+  commonFields,
+  dropNulls,
+  normaliseStop,
+  optional,
+  parseObject,
+} from './request-fields.ts';
 
 /** Prompt(s): text, a batch of texts, token ids, or a batch of token-id arrays (ids ≥ 0). */
 export type CompletionPrompt = string | string[] | number[] | number[][];

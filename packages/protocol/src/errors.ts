@@ -92,8 +92,7 @@ export const errors = {
   invalidValue: (param: string | null, message: string) => invalidRequest(400, 'invalid_value', message, param),
 
   /** 400: a required request field is absent. */
-  missingParameter: (param: string) =>
-    invalidRequest(400, 'missing_required_parameter', `Missing required parameter: '${param}'.`, param),
+  missingParameter: (param: string) => invalidRequest(400, 'missing_required_parameter', `Missing required parameter: '${param}'.`, param),
 
   /** 400: the body is malformed JSON, empty, or not a JSON object. */
   invalidJson: (message: string) => invalidRequest(400, 'invalid_json', message),
@@ -114,8 +113,7 @@ export const errors = {
     invalidRequest(403, 'model_not_allowed', `This API key is not allowed to use the model '${model}'.`, 'model'),
 
   /** 404: no served model or alias has this id. */
-  modelNotFound: (model: string) =>
-    invalidRequest(404, 'model_not_found', `The model '${model}' does not exist.`, 'model'),
+  modelNotFound: (model: string) => invalidRequest(404, 'model_not_found', `The model '${model}' does not exist.`, 'model'),
 
   /** 409: a request with this Idempotency-Key is still running; retry in 1 s. */
   idempotencyKeyInFlight: () =>
@@ -168,12 +166,10 @@ export const errors = {
     }),
 
   /** 5xx (default 502), or in-band: every upstream attempt failed. */
-  upstreamError: (message: string, status = 502) =>
-    new GatewayError({ status, type: 'server_error', code: 'upstream_error', message }),
+  upstreamError: (message: string, status = 502) => new GatewayError({ status, type: 'server_error', code: 'upstream_error', message }),
 
   /** 504: the upstream did not answer in time. */
-  upstreamTimeout: (message: string) =>
-    new GatewayError({ status: 504, type: 'server_error', code: 'upstream_timeout', message }),
+  upstreamTimeout: (message: string) => new GatewayError({ status: 504, type: 'server_error', code: 'upstream_timeout', message }),
 
   /** 503: no healthy member can serve this model now. */
   modelUnavailable: (model: string) =>
@@ -186,8 +182,7 @@ export const errors = {
     }),
 
   /** In-band SSE only (status 502 recorded): the stream was cut before it finished. */
-  streamTruncated: (message: string) =>
-    new GatewayError({ status: 502, type: 'server_error', code: 'stream_truncated', message }),
+  streamTruncated: (message: string) => new GatewayError({ status: 502, type: 'server_error', code: 'stream_truncated', message }),
 } as const;
 
 /** The JSON error response: `err.status`, `content-type: application/json`, plus `err.headers`. */

@@ -2,14 +2,15 @@
  * @distillgate/protocol — the OpenAI wire contract shared by every part of the gateway:
  * the error table, request parsing, SSE encode/decode and finish-reason normalisation.
  */
-export { errorResponse, errors, GatewayError } from './errors.ts';
-export type { ErrorBody, ErrorCode, ErrorType, GatewayErrorInit } from './errors.ts';
-export { parseChatCompletionRequest } from './chat.ts';
+
 export type { ChatCompletionRequest, ChatContentPart, ChatMessage, ChatRole, ChatToolCall } from './chat.ts';
-export { parseCompletionRequest } from './completions.ts';
+export { parseChatCompletionRequest } from './chat.ts';
 export type { CompletionPrompt, CompletionRequest } from './completions.ts';
-export type { CommonRequestFields, StreamOptions } from './request-fields.ts';
-export { encodeSseData, readSseEvents, SSE_DONE } from './sse.ts';
-export type { SseFrame } from './sse.ts';
-export { normalizeFinishReason } from './finish-reason.ts';
+export { parseCompletionRequest } from './completions.ts';
+export type { ErrorBody, ErrorCode, ErrorType, GatewayErrorInit } from './errors.ts';
+export { errorResponse, errors, GatewayError } from './errors.ts';
 export type { FinishReason, NormalizedFinishReason } from './finish-reason.ts';
+export { normalizeFinishReason } from './finish-reason.ts';
+export type { CommonRequestFields, StreamOptions } from './request-fields.ts';
+export type { SseFrame } from './sse.ts';
+export { encodeSseData, readSseEvents, SSE_DONE } from './sse.ts';

@@ -60,9 +60,7 @@ export const commonFields = {
   // `[]` is accepted (DEVIATIONS.md); the spec asks for 1..4 entries.
   stop: optional(z.union([z.string(), z.array(z.string()).max(4)])),
   stream: optional(z.boolean()),
-  stream_options: optional(
-    z.looseObject({ include_usage: z.boolean().optional(), include_obfuscation: z.boolean().optional() }),
-  ),
+  stream_options: optional(z.looseObject({ include_usage: z.boolean().optional(), include_obfuscation: z.boolean().optional() })),
   logit_bias: optional(z.record(z.string(), z.int())),
   user: z.string().optional(),
 };

@@ -79,7 +79,10 @@ describe('encodeSseData', () => {
   });
 
   it('round-trips through readSseEvents', async () => {
-    const values = [{ id: 'c1', text: 'héllo\n世界' }, { error: { message: 'cut', type: 'server_error', param: null, code: 'stream_truncated' } }];
+    const values = [
+      { id: 'c1', text: 'héllo\n世界' },
+      { error: { message: 'cut', type: 'server_error', param: null, code: 'stream_truncated' } },
+    ];
     const wire = values.map(encodeSseData).join('') + SSE_DONE;
     const frames = await collect(streamOf([utf8.encode(wire)]));
     expect(frames.map((f) => f.data)).toEqual([...values.map((v) => JSON.stringify(v)), '[DONE]']);
@@ -125,7 +128,10 @@ describe('readSseEvents', () => {
   it('drops an unterminated last block (a cut stream must not look complete)', async () => {
     for (const tail of ['data: partial', 'data: partial\n', 'data: partial\r', 'data: partial\r\n']) {
       const frames = await collect(streamOf([utf8.encode(`data: a\n\n${tail}`)]));
-      expect(frames.map((f) => f.data), JSON.stringify(tail)).toEqual(['a']);
+      expect(
+        frames.map((f) => f.data),
+        JSON.stringify(tail),
+      ).toEqual(['a']);
     }
   });
 

@@ -51,15 +51,18 @@ export async function* readSseEvents(body: ReadableStream<Uint8Array>, signal?: 
   signal?.throwIfAborted();
   // TS's DOM lib types TextDecoderStream's input as BufferSource, which it won't match to Uint8Array.
   const decoder = new TextDecoderStream() as unknown as ReadableWritablePair<string, Uint8Array>;
-  const events = body
-    .pipeThrough(decoder, signal ? { signal } : {})
-    .pipeThrough(settleTrailingCr())
-    .pipeThrough(new EventSourceParserStream());
+  const events = body.pipeThrough(decoder).pipeThrough(settleTrailingCr()).pipeThrough(new EventSourceParserStream());
   const reader = events.getReader();
+  // Cancelling the last stream of the pipe chain cancels each one before it, down to `body`. The
+  // signal is handled here, not through pipeThrough's `signal` option: workerd does not end a
+  // pending read when a pipe is aborted while its source is stalled.
+  const cancel = () => reader.cancel(signal?.reason).catch(() => {});
+  signal?.addEventListener('abort', cancel, { once: true });
   let finished = false;
   try {
     for (;;) {
       const { done, value } = await reader.read();
+      signal?.throwIfAborted();
       if (done) break;
       const frame: SseFrame = { data: value.data };
       if (value.event !== undefined) frame.event = value.event;
@@ -68,8 +71,8 @@ export async function* readSseEvents(body: ReadableStream<Uint8Array>, signal?: 
     }
     finished = true;
   } finally {
-    // Cancelling the last stream of the pipe chain cancels each one before it, down to `body`.
-    if (!finished) await reader.cancel().catch(() => {});
+    signal?.removeEventListener('abort', cancel);
+    if (!finished) await cancel();
     reader.releaseLock();
   }
 }

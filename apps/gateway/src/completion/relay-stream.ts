@@ -54,8 +54,13 @@ export async function relayStream(ctx: CompletionContext): Promise<Response> {
   return new Response(body, { status: 200, headers: { ...SSE_HEADERS, ...servedHeaders(target) } });
 }
 
-/** Opens the stream and reads until a chunk with a payload; an empty or failed start is a failure. */
+/**
+ * Opens the stream and reads until a chunk with a payload; an empty or failed start is a failure.
+ * The member's `firstByteMs` bounds this whole wait: keep-alive comments or empty chunks are bytes
+ * (so the transport's idle timer never fires) but nothing the client could be sent.
+ */
 async function openUntilPayload(ctx: CompletionContext, target: Target): Promise<Outcome<OpenedStream>> {
+  const startedMs = Date.now();
   const opened = await target.upstream.openStream(
     ctx.endpoint,
     { ...ctx.request, model: target.model },
@@ -64,9 +69,20 @@ async function openUntilPayload(ctx: CompletionContext, target: Target): Promise
   if (!opened.ok) return opened;
   const stream = opened.value;
   const buffered: JsonObject[] = [];
+  const { firstByteMs } = target.upstream.config.timeouts;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    const failure: AttemptFailure = {
+      kind: 'timeout',
+      phase: 'first_byte',
+      retryable: true,
+      message: `upstream sent no content within the first byte timeout of ${firstByteMs} ms`,
+    };
+    timer = setTimeout(() => reject(new UpstreamFailureError(failure)), Math.max(1, firstByteMs - (Date.now() - startedMs)));
+  });
   try {
     for (;;) {
-      const next = await stream.chunks.next();
+      const next = await Promise.race([stream.chunks.next(), deadline]);
       if (next.done) return { ok: false, failure: protocolFailure('upstream stream ended with [DONE] before any choice') };
       buffered.push(next.value);
       if (chunkHasPayload(next.value)) return { ok: true, value: { stream, buffered } };
@@ -74,6 +90,8 @@ async function openUntilPayload(ctx: CompletionContext, target: Target): Promise
   } catch (err) {
     stream.cancel();
     return { ok: false, failure: toFailure(err) };
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -64,7 +64,8 @@ export class OpenAICompatibleUpstream {
 
   /** Non-streaming call. On success, `value` is the decoded response object (it has `choices`). */
   async createJson(endpoint: Endpoint, body: JsonObject, opts: SendOptions = {}): Promise<Outcome<JsonObject>> {
-    const sent = await this.send(endpoint, { ...body, stream: false }, opts);
+    // Never invent `stream: false` (absent fields stay absent upstream); only turn off a `stream: true`.
+    const sent = await this.send(endpoint, body.stream === true ? { ...body, stream: false } : body, opts);
     if (!sent.ok) return sent;
     const { body: stream } = sent.value;
     try {
