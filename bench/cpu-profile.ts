@@ -53,7 +53,12 @@ function findDefinition(file: string, name: string): number | undefined {
     definitionLines.set(file, lines);
   }
   const def = new RegExp(
-    `\\b(function\\*?\\s+${name}\\b|class\\s+${name}\\b|^\\s*(async\\s+)?\\*?${name}\\s*[(<]|${name}\\s*[:=]\\s*(async\\s*)?(\\(|function))`,
+    [
+      `\\bfunction\\*?\\s+${name}\\b`,
+      `\\bclass\\s+${name}\\b`,
+      `^\\s*(?:(?:static|private|public|async)\\s+)*\\*?${name}\\s*[(<]`, // a method
+      `\\b${name}\\s*[:=]\\s*(?:async\\s*)?(?:\\(|function)`,
+    ].join('|'),
   );
   const index = lines.findIndex((line) => def.test(line));
   return index === -1 ? undefined : index + 1;

@@ -13,7 +13,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { availableParallelism, cpus } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -61,12 +61,16 @@ function positive(name: 'rate' | 'count' | 'rounds' | 'max-seconds'): number {
 /** Pins this process (all threads) to core 1; says why not when it cannot. */
 function pinSelf(): { pinned: boolean; note: string } {
   if (spawnSync('taskset', ['--version']).error) return { pinned: false, note: 'taskset not found: nothing pinned (numbers are noisier)' };
-  if (availableParallelism() < 2) return { pinned: false, note: 'fewer than 2 cores: nothing pinned' };
-  execFileSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
+  if (availableParallelism() < 2) return { pinned: false, note: 'fewer than 2 usable cores (machine or CPU affinity): nothing pinned' };
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
+  } catch (err) {
+    return { pinned: false, note: `taskset could not pin to core 1 (${(err as Error).message.split('\n')[0]}): nothing pinned` };
+  }
   return { pinned: true, note: 'gateway → core 0; load generator + mock → core 1 (taskset)' };
 }
 
-/** User + system CPU time of a process so far (Linux /proc; 10 ms ticks). @unit ms */
+/** User + system CPU time of a process so far, all threads (Linux /proc, USER_HZ = 100). @unit ms */
 function cpuMs(pid: number | undefined): number | undefined {
   if (pid === undefined || !existsSync(`/proc/${pid}/stat`)) return undefined;
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
@@ -138,6 +142,7 @@ function printTable(direct: Summary, via: Summary, rates: { direct: number; via:
 
 async function main(): Promise<void> {
   const pin = pinSelf();
+  const loadBefore = loadavg()[0] ?? 0;
   const mock = await startMockUpstream();
   const profDir = args['cpu-prof'] ? resolve(args['cpu-prof']) : undefined;
   if (profDir) mkdirSync(profDir, { recursive: true });
@@ -167,6 +172,9 @@ async function main(): Promise<void> {
 
   console.log(`distillgate gateway bench — non-streaming chat, max_tokens 16, open loop ${rate} req/s`);
   console.log(`node ${process.version}, ${cpus()[0]?.model ?? 'unknown cpu'}; ${pin.note}; gateway log level ${args['log-level']}`);
+  if (loadBefore > 0.5) {
+    console.log(`note: 1-min load average was ${loadBefore.toFixed(2)} before start: other work shares these cores and inflates the tails`);
+  }
   const samples: Record<'direct' | 'via', Sample[]> = { direct: [], via: [] };
   const rates: Record<'direct' | 'via', number[]> = { direct: [], via: [] };
   let cutShort = false;
@@ -184,6 +192,7 @@ async function main(): Promise<void> {
     const perRound = Math.ceil(count / rounds);
     for (let r = 0; r < rounds && !cutShort; r++) {
       const n = Math.min(perRound, count - r * perRound);
+      if (n <= 0) break;
       const order = r % 2 === 0 ? (['direct', 'via'] as const) : (['via', 'direct'] as const);
       for (const name of order) {
         const cpuBefore = cpuMs(gateway.child.pid) ?? Number.NaN;

@@ -11,7 +11,7 @@ import { z } from 'zod';
 export const upstreamTimeoutsSchema = z.strictObject({
   /** TCP/TLS connect. Enforced by the Node transport; on Workers it is folded into `firstByteMs`. @default 5000 */
   connectMs: z.int().positive().default(5_000),
-  /** From sending the request to the response headers and first body bytes (first SSE event when streaming). @default 60000 */
+  /** From sending the request to the response headers and first body bytes; when streaming, to the first chunk with content (role-only chunks and keep-alive comments do not count). @default 60000 */
   firstByteMs: z.int().positive().default(60_000),
   /** Longest silence between two body chunks once the body has started. @default 30000 */
   idleMs: z.int().positive().default(30_000),
