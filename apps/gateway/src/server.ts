@@ -9,6 +9,7 @@ import { UpstreamRegistry } from '@distillgate/router';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
 import { createJsonLogger } from './log.ts';
+import { batchedStdioSink } from './node-log-sink.ts';
 import { nodeFetchFor } from './node-transport.ts';
 
 /** A running gateway. */
@@ -21,7 +22,7 @@ export interface RunningGateway {
 
 /** Starts the gateway on `config.server.host:port` (port 0 → a free port). */
 export async function startGateway(config: Config, logLevel: 'debug' | 'info' | 'warn' | 'error' = 'info'): Promise<RunningGateway> {
-  const logger = createJsonLogger(logLevel);
+  const logger = createJsonLogger(logLevel, batchedStdioSink());
   const registry = new UpstreamRegistry(config, nodeFetchFor);
   const app = createApp({ config, registry, logger });
   return new Promise((resolve) => {

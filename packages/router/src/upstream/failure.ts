@@ -105,11 +105,12 @@ export function classifyThrown(err: unknown, clientSignal?: AbortSignal): Attemp
   if (clientSignal?.aborted) return { kind: 'aborted', retryable: false, message: 'client closed the connection' };
   const timeout = findTimeout(err);
   if (timeout) return { kind: 'timeout', phase: timeout.phase, retryable: true, message: timeout.message };
-  const cause = (err as { cause?: { code?: string } })?.cause;
-  if (cause?.code === 'UND_ERR_CONNECT_TIMEOUT') {
+  // undici's `request` throws coded errors itself; Web fetch wraps them in a TypeError's `cause`.
+  const code = (err as { code?: unknown })?.code ?? (err as { cause?: { code?: unknown } })?.cause?.code;
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') {
     return { kind: 'timeout', phase: 'connect', retryable: true, message: 'upstream connect timeout' };
   }
-  const detail = cause?.code ?? (err instanceof Error ? err.message : String(err));
+  const detail = typeof code === 'string' ? code : err instanceof Error ? err.message : String(err);
   return { kind: 'connect', retryable: true, message: `upstream connection failed: ${detail}` };
 }
 

@@ -15,7 +15,7 @@ import {
   UpstreamFailureError,
 } from './failure.ts';
 import { parseRetryAfterMs } from './retry-after.ts';
-import { type FetchLike, timedFetch } from './timed-fetch.ts';
+import { type FetchLike, type TimedResponse, timedFetch } from './timed-fetch.ts';
 
 /** The two generation endpoints every member serves. */
 export type Endpoint = 'chat.completions' | 'completions';
@@ -25,8 +25,8 @@ const PATHS: Record<Endpoint, string> = {
   completions: '/completions',
 };
 
-/** Bytes of an error body we read to find the upstream's message. */
-const MAX_ERROR_BODY_BYTES = 64 * 1024;
+/** Characters of an error body we read to find the upstream's message. */
+const MAX_ERROR_BODY_CHARS = 64 * 1024;
 
 /** A JSON object as decoded from the wire. */
 export type JsonObject = Record<string, unknown>;
@@ -54,22 +54,25 @@ export interface SendOptions {
 
 export class OpenAICompatibleUpstream {
   readonly name: string;
+  /** Endpoint URLs, built once. */
+  private readonly urls: Record<Endpoint, string>;
 
   constructor(
     readonly config: UpstreamConfig,
     private readonly fetchFn: FetchLike,
   ) {
     this.name = config.name;
+    const base = config.baseUrl.replace(/\/+$/, '');
+    this.urls = { 'chat.completions': `${base}${PATHS['chat.completions']}`, completions: `${base}${PATHS.completions}` };
   }
 
   /** Non-streaming call. On success, `value` is the decoded response object (it has `choices`). */
   async createJson(endpoint: Endpoint, body: JsonObject, opts: SendOptions = {}): Promise<Outcome<JsonObject>> {
-    // Never invent `stream: false` (absent fields stay absent upstream); only turn off a `stream: true`.
+    // an explicit `stream: true` is turned off; an absent `stream` stays absent
     const sent = await this.send(endpoint, body.stream === true ? { ...body, stream: false } : body, opts);
     if (!sent.ok) return sent;
-    const { body: stream } = sent.value;
     try {
-      const text = await new Response(stream).text();
+      const text = await readText(sent.value);
       let decoded: unknown;
       try {
         decoded = JSON.parse(text);
@@ -97,36 +100,32 @@ export class OpenAICompatibleUpstream {
     const streamOptions = isObject(body.stream_options) ? body.stream_options : {};
     const sent = await this.send(endpoint, { ...body, stream: true, stream_options: { ...streamOptions, include_usage: true } }, opts);
     if (!sent.ok) return sent;
-    const { body: stream, abort, contentType } = sent.value;
+    const res = sent.value;
+    const contentType = res.headers.get('content-type') ?? '';
     if (!contentType.includes('text/event-stream')) {
-      abort();
+      res.abort();
       return { ok: false, failure: protocolFailure(`upstream answered a stream request with ${contentType || 'no content type'}`) };
     }
-    return { ok: true, value: { chunks: decodeChunks(stream, opts.signal), cancel: abort } };
+    return { ok: true, value: { chunks: decodeChunks(res.body, opts.signal), cancel: res.abort } };
   }
 
-  private async send(
-    endpoint: Endpoint,
-    body: JsonObject,
-    opts: SendOptions,
-  ): Promise<Outcome<{ body: ReadableStream<Uint8Array>; abort: (r?: unknown) => void; contentType: string }>> {
+  private async send(endpoint: Endpoint, body: JsonObject, opts: SendOptions): Promise<Outcome<TimedResponse>> {
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
     if (this.config.apiKey) headers.authorization = `Bearer ${this.config.apiKey}`;
     if (opts.requestId) headers['x-request-id'] = opts.requestId;
-    const url = `${this.config.baseUrl.replace(/\/+$/, '')}${PATHS[endpoint]}`;
     try {
       const res = await timedFetch(
         this.fetchFn,
-        url,
+        this.urls[endpoint],
         { method: 'POST', headers, body: JSON.stringify(body) },
         { firstByteMs: this.config.timeouts.firstByteMs, idleMs: this.config.timeouts.idleMs, signal: opts.signal },
       );
-      if (!res.response.ok) {
-        const upstreamError = await readErrorObject(res.body);
+      if (res.status < 200 || res.status > 299) {
+        const upstreamError = await readErrorObject(res);
         res.abort();
-        return { ok: false, failure: httpFailure(res.response.status, upstreamError, parseRetryAfterMs(res.response.headers)) };
+        return { ok: false, failure: httpFailure(res.status, upstreamError, parseRetryAfterMs(res.headers)) };
       }
-      return { ok: true, value: { body: res.body, abort: res.abort, contentType: res.response.headers.get('content-type') ?? '' } };
+      return { ok: true, value: res };
     } catch (err) {
       return { ok: false, failure: classifyThrown(err, opts.signal) };
     }
@@ -155,23 +154,30 @@ async function* decodeChunks(body: ReadableStream<Uint8Array>, signal?: AbortSig
   throw new UpstreamFailureError(protocolFailure('upstream stream ended without [DONE]'));
 }
 
-async function readErrorObject(body: ReadableStream<Uint8Array>): Promise<UpstreamErrorObject | undefined> {
-  const reader = body.getReader();
-  const parts: Uint8Array[] = [];
-  let size = 0;
+/** Reads the whole body as UTF-8 text. */
+async function readText(res: TimedResponse): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = '';
+  for (;;) {
+    const { done, value } = await res.read();
+    if (done) return text + decoder.decode();
+    text += decoder.decode(value, { stream: true });
+  }
+}
+
+async function readErrorObject(res: TimedResponse): Promise<UpstreamErrorObject | undefined> {
+  const decoder = new TextDecoder();
+  let text = '';
   try {
-    while (size < MAX_ERROR_BODY_BYTES) {
-      const { done, value } = await reader.read();
+    while (text.length < MAX_ERROR_BODY_CHARS) {
+      const { done, value } = await res.read();
       if (done) break;
-      parts.push(value);
-      size += value.byteLength;
+      text += decoder.decode(value, { stream: true });
     }
   } catch {
     // a body that fails mid-read still leaves us the status
-  } finally {
-    reader.cancel().catch(() => {});
   }
-  const text = new TextDecoder().decode(concat(parts)).slice(0, MAX_ERROR_BODY_BYTES);
+  text = text.slice(0, MAX_ERROR_BODY_CHARS);
   try {
     const decoded: unknown = JSON.parse(text);
     if (isObject(decoded)) return toErrorObject(decoded.error ?? decoded);
@@ -191,16 +197,6 @@ function toErrorObject(value: unknown): UpstreamErrorObject {
   if (typeof value.type === 'string') out.type = value.type;
   if (typeof value.param === 'string' || value.param === null) out.param = value.param;
   if (typeof value.code === 'string' || typeof value.code === 'number' || value.code === null) out.code = value.code;
-  return out;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.byteLength;
-  }
   return out;
 }
 

@@ -73,8 +73,8 @@ describe('timedFetch', () => {
   it('passes a normal response through (status, headers, every byte)', async () => {
     handler = chunks(['hello ', 'world'], 10);
     const res = await timedFetch(fetchFn, `${baseUrl}/ok`, { method: 'POST', body: '{}' }, { firstByteMs: 5_000, idleMs: 5_000 });
-    expect(res.response.status).toBe(200);
-    expect(res.response.headers.get('content-type')).toBe('text/plain');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/plain');
     expect(await readRest(res.body.getReader())).toBe('hello world');
   });
 
