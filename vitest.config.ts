@@ -9,6 +9,12 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** Base URL of the loopback mock upstream that tests/workerd/global-setup.ts starts. */
     mockBaseUrl: string;
+    /** Loopback server of the edge model files in R2 key layout (tests/workerd/model-server.ts); '' when skipped. */
+    modelServerUrl: string;
+    /** The published student version (channels.json `live`). */
+    studentVersion: string;
+    /** Why the edge-model tests skip (no model and no Python to build one), or null. */
+    edgeModelSkipReason: string | null;
   }
 }
 
@@ -44,6 +50,9 @@ export default defineConfig({
               bindings: {
                 DISTILLGATE__UPSTREAMS__0__BASE_URL: inject('mockBaseUrl'),
                 DISTILLGATE_LOG_LEVEL: 'warn',
+                // tests/workerd/edge.test.ts: a model ORT cannot load, and a short channels.json etag check
+                DISTILLGATE__EDGE__MODELS: '["distillgate-student","distillgate-broken"]',
+                DISTILLGATE__EDGE__CHANNELS_CHECK_MS: '300',
               },
             },
           })),
@@ -53,6 +62,7 @@ export default defineConfig({
           include: ['tests/workerd/**/*.test.ts'],
           globalSetup: ['tests/workerd/global-setup.ts'],
           testTimeout: 120_000,
+          hookTimeout: 120_000,
         },
       },
     ],

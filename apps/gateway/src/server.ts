@@ -8,6 +8,7 @@ import { loadConfig } from '@distillgate/config/node';
 import { UpstreamRegistry } from '@distillgate/router';
 import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
+import { NodeEdgeProvider } from './edge/node/provider.ts';
 import { createJsonLogger } from './log.ts';
 import { batchedStdioSink } from './node-log-sink.ts';
 import { nodeFetchFor } from './node-transport.ts';
@@ -20,18 +21,25 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-/** Starts the gateway on `config.server.host:port` (port 0 → a free port). */
+/**
+ * Starts the gateway on `config.server.host:port` (port 0 → a free port). Edge models (if any are
+ * configured) run in a worker thread, each loaded on its first request.
+ */
 export async function startGateway(config: Config, logLevel: 'debug' | 'info' | 'warn' | 'error' = 'info'): Promise<RunningGateway> {
   const logger = createJsonLogger(logLevel, batchedStdioSink());
   const registry = new UpstreamRegistry(config, nodeFetchFor);
-  const app = createApp({ config, registry, logger });
+  const edge = config.edge.models.length > 0 ? new NodeEdgeProvider({ ...config.edge, logger }) : undefined;
+  const app = createApp({ config, registry, logger, ...(edge ? { edge } : {}) });
   return new Promise((resolve) => {
     const server = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host }, (info) => {
       const url = `http://${config.server.host}:${info.port}`;
       resolve({
         url,
         port: info.port,
-        close: () => new Promise<void>((done) => server.close(() => done())),
+        close: async () => {
+          await new Promise<void>((done) => server.close(() => done()));
+          await edge?.close();
+        },
       });
     });
   });

@@ -1,18 +1,19 @@
 /**
  * Cloudflare Workers entry. The config is the bundled `distillgate.config.json`; `vars` and
  * secrets named `DISTILLGATE__SECTION__KEY` override it (DESIGN.md §5). One app per isolate,
- * built on the first request.
+ * built on the first request, with one edge provider whose models come from the R2 binding `MODELS`.
  */
 import { type Config, parseConfig, resolveSecrets } from '@distillgate/config';
 import { UpstreamRegistry } from '@distillgate/router';
 import type { ExecutionContext, Hono } from 'hono';
 import bundledConfig from '../../../distillgate.config.json';
 import { createApp } from './app.ts';
+import { type R2BucketLike, workersEdgeForIsolate } from './edge/workerd/index.ts';
 import type { GatewayEnv } from './env.ts';
 import { createJsonLogger } from './log.ts';
 
-/** Worker bindings: only string vars/secrets are read here; later parts add D1, R2 and DOs. */
-export type WorkerBindings = Record<string, unknown>;
+/** Worker bindings: string vars/secrets, and `MODELS` (R2, edge model files). */
+export type WorkerBindings = Record<string, unknown> & { MODELS?: R2BucketLike };
 
 let cached: { app: Hono<GatewayEnv>; config: Config } | undefined;
 
@@ -21,7 +22,15 @@ function appFor(env: WorkerBindings): Hono<GatewayEnv> {
   const strings = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string'));
   const config = resolveSecrets(parseConfig(bundledConfig, strings, 'bundled distillgate.config.json'), strings);
   const registry = new UpstreamRegistry(config, () => (input, init) => fetch(input, init));
-  const app = createApp({ config, registry, logger: createJsonLogger((strings.DISTILLGATE_LOG_LEVEL as 'info') ?? 'info') });
+  const logger = createJsonLogger((strings.DISTILLGATE_LOG_LEVEL as 'info') ?? 'info');
+  const edge = workersEdgeForIsolate({
+    bucket: env.MODELS,
+    models: config.edge.models,
+    channelsCheckMs: config.edge.channelsCheckMs,
+    engine: { maxConcurrent: config.edge.maxConcurrent, maxQueued: config.edge.maxQueued },
+    logger,
+  });
+  const app = createApp({ config, registry, logger, edge });
   cached = { app, config };
   return app;
 }

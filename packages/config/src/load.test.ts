@@ -23,8 +23,26 @@ describe('parseConfig defaults', () => {
       server: { port: 8787, host: '127.0.0.1', maxBodyBytes: 1_048_576, cors: { origins: [] } },
       upstreams: [],
       models: {},
+      edge: {
+        modelsDir: 'models',
+        models: ['distillgate-student'],
+        maxConcurrent: 4,
+        maxQueued: 16,
+        runtime: 'web',
+        channelsCheckMs: 1000,
+      },
       metering: { prices: {} },
     });
+  });
+
+  it('accepts edge targets beside pool targets, in order', () => {
+    const config = parseConfig({
+      upstreams: [upstream],
+      edge: { models: ['student-a'], maxConcurrent: 1, maxQueued: 0 },
+      models: { auto: { targets: [{ edge: 'student-a' }, { upstream: 'local', model: 'm' }] } },
+    });
+    expect(config.models.auto?.targets).toEqual([{ edge: 'student-a' }, { upstream: 'local', model: 'm' }]);
+    expect(config.edge).toMatchObject({ models: ['student-a'], maxConcurrent: 1, maxQueued: 0, runtime: 'web' });
   });
 
   it('fills upstream, timeout and alias defaults', () => {
@@ -111,6 +129,25 @@ describe('parseConfig errors: one readable line per bad field', () => {
   it('an alias target naming an unknown upstream lists the known ones', () => {
     const issues = issuesOf(() => parseConfig({ upstreams: [upstream], models: { auto: { targets: [{ upstream: 'gpu' }] } } }));
     expect(issues).toEqual(['models.auto.targets[0].upstream: unknown upstream "gpu" (known: local)']);
+  });
+
+  it('an edge target naming a model outside edge.models lists the served ones', () => {
+    const issues = issuesOf(() => parseConfig({ edge: { models: ['s'] }, models: { auto: { targets: [{ edge: 't' }] } } }));
+    expect(issues).toEqual(['models.auto.targets[0].edge: unknown edge model "t" (edge.models: s)']);
+  });
+
+  it('a target that is neither pool nor edge (or both) gets one readable line', () => {
+    const issues = issuesOf(() =>
+      parseConfig({ upstreams: [upstream], models: { a: { targets: [{ upstream: 'local', edge: 'distillgate-student' }, { gpu: 1 }] } } }),
+    );
+    expect(pathsOf(issues)).toEqual(['models.a.targets[0]', 'models.a.targets[1]']);
+    expect(issues[0]).toMatch(/\{"upstream": .*\} or \{"edge": /);
+  });
+
+  it('edge limits, runtime and model ids are checked; a duplicate id is named', () => {
+    const issues = issuesOf(() => parseConfig({ edge: { models: ['a', 'has space'], maxConcurrent: 0, maxQueued: -1, runtime: 'gpu' } }));
+    expect(pathsOf(issues).sort()).toEqual(['edge.maxConcurrent', 'edge.maxQueued', 'edge.models[1]', 'edge.runtime']);
+    expect(issuesOf(() => parseConfig({ edge: { models: ['a', 'a'] } }))).toEqual(['edge.models[1]: duplicate edge model "a"']);
   });
 
   it('negative and fractional timeouts, a zero body limit', () => {

@@ -35,20 +35,57 @@ export const upstreamSchema = z.strictObject({
   timeouts: upstreamTimeoutsSchema.default(upstreamTimeoutsSchema.parse({})),
 });
 
-/** One routing target of a model alias: an upstream and, optionally, the model id to ask it for. */
-export const targetSchema = z.strictObject({
+/** A routing target on the upstream pool: an upstream and, optionally, the model id to ask it for. */
+export const poolTargetSchema = z.strictObject({
   upstream: z.string().min(1),
   /** Model id sent upstream; defaults to the upstream's first model. */
   model: z.string().min(1).optional(),
 });
 
+/** A routing target served in-process by an edge model (one of `edge.models`). */
+export const edgeTargetSchema = z.strictObject({
+  /** Edge model id, e.g. `distillgate-student`. */
+  edge: z.string().min(1),
+});
+
+/** One routing target of a model alias: `{ "upstream", "model"? }` or `{ "edge" }`. */
+export const targetSchema = z.union([poolTargetSchema, edgeTargetSchema], {
+  error: 'a target is {"upstream": <upstream name>, "model"?: <model id>} or {"edge": <edge model id>}',
+});
+
 /**
  * A model alias (e.g. `auto`). `failover`: try targets in order, moving on only before the first
- * byte reached the client. Later parts add policies (pool balancing, cascade, learned routing).
+ * byte reached the client (an edge target also moves on when it is overloaded, unavailable, or
+ * cannot serve the request: context too long, an unsupported parameter). Later parts add policies
+ * (pool balancing, cascade, learned routing).
  */
 export const modelAliasSchema = z.strictObject({
   policy: z.enum(['failover']).default('failover'),
   targets: z.array(targetSchema).min(1),
+});
+
+/**
+ * Models served in-process by `@distillgate/edge-model` (Node: in a `worker_threads` worker;
+ * Workers: in the isolate). Files: `<modelsDir>/<id>/channels.json` names the live version,
+ * `<modelsDir>/<id>/<version>/` holds model.onnx, tokenizer.json, manifest.json (DESIGN.md §3).
+ */
+export const edgeSchema = z.strictObject({
+  /** Directory holding one folder per edge model; relative paths are resolved against the working directory (Node only). @default "models" */
+  modelsDir: z.string().min(1).default('models'),
+  /** Edge model ids served, each a folder under `modelsDir`; requests may name them directly or through `models{}` targets. @default ["distillgate-student"] */
+  models: z.array(z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only')).default(['distillgate-student']),
+  /** Generations decoding at once per loaded model version. @default 4 */
+  maxConcurrent: z.int().positive().default(4),
+  /** Generations waiting for a decoding slot per loaded model version; beyond that → 429 `edge_overloaded` or the next target. @default 16 */
+  maxQueued: z.int().min(0).default(16),
+  /**
+   * ONNX Runtime that runs edge models on Node: `web` = onnxruntime-web, WASM SIMD, one thread (what
+   * the Workers edge runs); `node` = onnxruntime-node, native, one thread (for comparison only).
+   * @default "web"
+   */
+  runtime: z.enum(['web', 'node']).default('web'),
+  /** How often channels.json's mtime is checked, so a new live version is served without a restart. @default 1000 @unit ms */
+  channelsCheckMs: z.int().positive().default(1000),
 });
 
 export const serverSchema = z.strictObject({
@@ -85,6 +122,7 @@ export const configSchema = z
     server: serverSchema.default(serverSchema.parse({})),
     upstreams: z.array(upstreamSchema).default([]),
     models: z.record(z.string().min(1), modelAliasSchema).default({}),
+    edge: edgeSchema.default(edgeSchema.parse({})),
     metering: meteringSchema.default({ prices: {} }),
   })
   .superRefine((config, ctx) => {
@@ -95,9 +133,22 @@ export const configSchema = z
       }
       names.add(u.name);
     });
+    const edgeModels = new Set<string>();
+    config.edge.models.forEach((id, i) => {
+      if (edgeModels.has(id)) ctx.addIssue({ code: 'custom', path: ['edge', 'models', i], message: `duplicate edge model "${id}"` });
+      edgeModels.add(id);
+    });
     for (const [alias, def] of Object.entries(config.models)) {
       def.targets.forEach((t, j) => {
-        if (!names.has(t.upstream)) {
+        if ('edge' in t) {
+          if (!edgeModels.has(t.edge)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['models', alias, 'targets', j, 'edge'],
+              message: `unknown edge model "${t.edge}" (edge.models: ${[...edgeModels].join(', ') || 'none'})`,
+            });
+          }
+        } else if (!names.has(t.upstream)) {
           ctx.addIssue({
             code: 'custom',
             path: ['models', alias, 'targets', j, 'upstream'],
@@ -112,4 +163,6 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 export type UpstreamConfig = Config['upstreams'][number];
 export type ModelAlias = Config['models'][string];
+export type TargetConfig = z.infer<typeof targetSchema>;
+export type EdgeConfig = Config['edge'];
 export type Price = z.infer<typeof priceSchema>;

@@ -1,10 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { tryInOrder } from './failover.ts';
+import { type AttemptOutcome, tryInOrder } from './failover.ts';
 import type { Target } from './targets.ts';
 import { type AttemptFailure, httpFailure } from './upstream/failure.ts';
 import type { OpenAICompatibleUpstream, Outcome } from './upstream/openai-compatible.ts';
 
-const target = (name: string): Target => ({ upstream: { name } as OpenAICompatibleUpstream, model: `${name}-model`, version: 'v1' });
+const target = (name: string): Target => ({
+  kind: 'pool',
+  member: name,
+  upstream: { name } as OpenAICompatibleUpstream,
+  model: `${name}-model`,
+  version: 'v1',
+});
 const A = target('a');
 const B = target('b');
 const C = target('c');
@@ -15,9 +21,9 @@ const timeout: AttemptFailure = { kind: 'timeout', phase: 'first_byte', retryabl
 function scripted(answers: Record<string, Outcome<string> | (() => Promise<Outcome<string>>)>) {
   const called: string[] = [];
   const attempt = async (t: Target) => {
-    called.push(t.upstream.name);
-    const answer = answers[t.upstream.name];
-    if (answer === undefined) throw new Error(`unexpected call to ${t.upstream.name}`);
+    called.push(t.member);
+    const answer = answers[t.member];
+    if (answer === undefined) throw new Error(`unexpected call to ${t.member}`);
     return typeof answer === 'function' ? answer() : answer;
   };
   return { attempt, called };
@@ -87,5 +93,35 @@ describe('tryInOrder', () => {
     expect(result.attempts[0]?.latencyMs).toBeGreaterThanOrEqual(50);
     expect(result.attempts[0]?.latencyMs).toBeLessThan(5_000);
     expect(result.attempts[1]?.latencyMs).toBeLessThan(result.attempts[0]?.latencyMs ?? 0);
+  });
+
+  it('mixes target kinds and failure types: records member, kind and status of each', async () => {
+    interface EdgeFailure {
+      kind: 'overloaded' | 'rejected';
+      retryable: boolean;
+      status: number;
+      message: string;
+    }
+    const edge: Target = { kind: 'edge', member: 'edge:student', model: 'student' };
+    const overloaded: EdgeFailure = { kind: 'overloaded', retryable: true, status: 429, message: 'busy' };
+    const attempt = async (t: Target): Promise<AttemptOutcome<string, EdgeFailure | AttemptFailure>> =>
+      t.kind === 'edge' ? { ok: false, failure: overloaded } : { ok: true, value: `from ${t.member}` };
+    const result = await tryInOrder([edge, A], attempt);
+    expect(result).toMatchObject({ ok: true, value: 'from a', target: A });
+    expect(result.attempts.map(({ latencyMs, ...rest }) => rest)).toEqual([
+      { n: 1, member: 'edge:student', outcome: 'overloaded', status: 429 },
+      { n: 2, member: 'a', outcome: 'ok' },
+    ]);
+  });
+
+  it('a non-retryable failure of another kind stops the same way', async () => {
+    const edge: Target = { kind: 'edge', member: 'edge:student', model: 'student' };
+    const rejected = { kind: 'rejected', retryable: false, status: 400, message: 'n must be 1' };
+    const { attempt, called } = scripted({ a: { ok: true, value: 'a' } });
+    const result = await tryInOrder([edge, A], async (t): Promise<AttemptOutcome<string, typeof rejected | AttemptFailure>> =>
+      t.kind === 'edge' ? { ok: false, failure: rejected } : attempt(t),
+    );
+    expect(called).toEqual([]);
+    expect(result).toMatchObject({ ok: false, failure: rejected });
   });
 });

@@ -1,13 +1,21 @@
 /**
- * Resolves a request's `model` to the ordered list of upstream targets that may serve it
- * (DESIGN.md §5 "Models"): an alias from `models{}` first, else every upstream that lists the id.
+ * Resolves a request's `model` to the ordered list of targets that may serve it (DESIGN.md §5
+ * "Models"): an alias from `models{}` first, else an edge model id (served by the edge only), else
+ * every upstream that lists the id.
+ *
+ * A target is a tagged union: a pool member (an OpenAI-compatible upstream) or an edge model run
+ * in-process. Generic code (failover, attempt records) reads only `kind` and `member`; what a kind
+ * means is known only where it is served.
  */
 import type { Config } from '@distillgate/config';
 import { OpenAICompatibleUpstream } from './upstream/openai-compatible.ts';
 import type { FetchLike } from './upstream/timed-fetch.ts';
 
-/** One place a request can be sent: a member and the model id to ask it for. */
-export interface Target {
+/** A pool member and the model id to ask it for. */
+export interface PoolTarget {
+  kind: 'pool';
+  /** Who served or failed the attempt (`usage_attempts.member`): the upstream's name. */
+  member: string;
   upstream: OpenAICompatibleUpstream;
   /** Model id sent upstream. */
   model: string;
@@ -15,15 +23,32 @@ export interface Target {
   version: string;
 }
 
+/** An edge model (config `edge.models`), served in-process; its version comes from its channels.json. */
+export interface EdgeTarget {
+  kind: 'edge';
+  /** `edge:<model>`. */
+  member: string;
+  /** Edge model id, e.g. `distillgate-student`. */
+  model: string;
+}
+
+/** One place a request can be sent. */
+export type Target = PoolTarget | EdgeTarget;
+
 /** A model id as listed by `GET /v1/models`. */
 export interface ListedModel {
   id: string;
-  /** `distillgate` for aliases, else the upstream's name. */
+  /** `distillgate` for aliases and edge models, else the upstream's name. */
   ownedBy: string;
+  /** Set for edge models: the gateway adds their version and status. */
+  edge?: true;
 }
+
+const edgeTarget = (model: string): EdgeTarget => ({ kind: 'edge', member: `edge:${model}`, model });
 
 export class UpstreamRegistry {
   private readonly upstreams = new Map<string, OpenAICompatibleUpstream>();
+  private readonly edgeModels: ReadonlySet<string>;
 
   /**
    * @param fetchFor the transport for each member (Node: an undici Agent with its connect timeout;
@@ -34,34 +59,40 @@ export class UpstreamRegistry {
     fetchFor: (upstream: Config['upstreams'][number]) => FetchLike,
   ) {
     for (const u of config.upstreams) this.upstreams.set(u.name, new OpenAICompatibleUpstream(u, fetchFor(u)));
+    this.edgeModels = new Set(config.edge.models);
   }
 
   /** Targets for `model`, in failover order; undefined when nothing serves it (→ 404 model_not_found). */
   resolve(model: string): Target[] | undefined {
     const alias = this.config.models[model];
     if (alias) {
-      return alias.targets.map((t) => {
+      return alias.targets.map((t): Target => {
+        if ('edge' in t) return edgeTarget(t.edge);
         const upstream = this.upstreams.get(t.upstream) as OpenAICompatibleUpstream; // checked by the config schema
-        return { upstream, model: t.model ?? (upstream.config.models[0] as string), version: upstream.config.version };
+        return this.poolTarget(upstream, t.model ?? (upstream.config.models[0] as string));
       });
     }
-    const targets = [...this.upstreams.values()]
-      .filter((u) => u.config.models.includes(model))
-      .map((upstream) => ({ upstream, model, version: upstream.config.version }));
+    if (this.edgeModels.has(model)) return [edgeTarget(model)];
+    const targets = [...this.upstreams.values()].filter((u) => u.config.models.includes(model)).map((u) => this.poolTarget(u, model));
     return targets.length ? targets : undefined;
   }
 
-  /** Every servable model id: aliases, then upstream models (deduplicated). */
+  /** Every servable model id: aliases, edge models, then upstream models (deduplicated). */
   list(): ListedModel[] {
     const seen = new Set<string>();
     const out: ListedModel[] = [];
-    const add = (id: string, ownedBy: string) => {
-      if (seen.has(id)) return;
-      seen.add(id);
-      out.push({ id, ownedBy });
+    const add = (model: ListedModel) => {
+      if (seen.has(model.id)) return;
+      seen.add(model.id);
+      out.push(model);
     };
-    for (const alias of Object.keys(this.config.models)) add(alias, 'distillgate');
-    for (const u of this.upstreams.values()) for (const id of u.config.models) add(id, u.name);
+    for (const alias of Object.keys(this.config.models)) add({ id: alias, ownedBy: 'distillgate' });
+    for (const id of this.edgeModels) add({ id, ownedBy: 'distillgate', edge: true });
+    for (const u of this.upstreams.values()) for (const id of u.config.models) add({ id, ownedBy: u.name });
     return out;
+  }
+
+  private poolTarget(upstream: OpenAICompatibleUpstream, model: string): PoolTarget {
+    return { kind: 'pool', member: upstream.name, upstream, model, version: upstream.config.version };
   }
 }

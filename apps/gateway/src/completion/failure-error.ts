@@ -1,13 +1,19 @@
 /**
- * Turns the last failed upstream attempt into the client's error (DESIGN.md §5 error table).
- * Deterministic request faults keep the upstream's message and param; everything else is a 5xx.
+ * Turns the last failed attempt into the client's error (DESIGN.md §5 error table).
+ * Pool failures: deterministic request faults keep the upstream's message and param; everything
+ * else is a 5xx. Edge failures carry the error they stand for (edge/failure.ts).
  */
 import { type ErrorCode, errors, GatewayError } from '@distillgate/protocol';
 import type { AttemptFailure } from '@distillgate/router';
+import type { EdgeFailure } from '../edge/failure.ts';
+
+/** Any failed attempt: a pool member's or an edge model's. */
+export type Failure = AttemptFailure | EdgeFailure;
 
 const CONTEXT_LENGTH = /context length|context_length|maximum context|too many tokens/i;
 
-export function failureToError(failure: AttemptFailure, model: string): GatewayError {
+export function failureToError(failure: Failure, model: string): GatewayError {
+  if ('error' in failure) return failure.error;
   if (failure.kind === 'http' && !failure.retryable && failure.status !== undefined && failure.status < 500) {
     const upstream = failure.upstreamError ?? {};
     const message = upstream.message ?? `upstream rejected the request (HTTP ${failure.status})`;

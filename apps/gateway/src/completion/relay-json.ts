@@ -1,36 +1,42 @@
-/** Non-streaming completion: fail over across targets, rewrite, price, respond. */
+/**
+ * Non-streaming completion: fail over across targets (pool members relayed, edge models served
+ * in-process by completion/edge.ts), price, respond.
+ */
 import { costMicroUsd, readUsage } from '@distillgate/metering';
-import { tryInOrder } from '@distillgate/router';
-import { type CompletionContext, servedHeaders } from './context.ts';
-import { failureToError } from './failure-error.ts';
-import { responseId, rewriteInPlace } from './rewrite.ts';
+import { type AttemptOutcome, type PoolTarget, tryInOrder } from '@distillgate/router';
+import { type CompletionContext, completionId, servedHeaders } from './context.ts';
+import { edgeJson, type JsonAnswer } from './edge.ts';
+import { type Failure, failureToError } from './failure-error.ts';
+import { rewriteInPlace } from './rewrite.ts';
 
 /** @throws GatewayError when no target succeeds */
 export async function relayJson(ctx: CompletionContext): Promise<Response> {
   const { deps, request, requestId } = ctx;
-  const result = await tryInOrder(ctx.targets, (target) =>
-    target.upstream.createJson(ctx.endpoint, { ...request, model: target.model }, { signal: ctx.signal, requestId }),
-  );
+  const result = await tryInOrder(ctx.targets, (target) => (target.kind === 'edge' ? edgeJson(ctx, target) : poolJson(ctx, target)));
   if (!result.ok) {
-    deps.logger.warn('upstream attempts failed', { request_id: requestId, attempts: result.attempts, failure: result.failure.message });
+    deps.logger.warn('every target failed', { request_id: requestId, attempts: result.attempts, failure: result.failure.message });
     throw failureToError(result.failure, String(request.model));
   }
-  const { target, value: body } = result;
-  rewriteInPlace(body, {
-    id: responseId(ctx.endpoint === 'chat.completions' ? 'chatcmpl' : 'cmpl', requestId),
-    model: target.model,
-    requestId,
-    logger: deps.logger,
-  });
-  const usage = readUsage(body.usage);
-  if (!usage) deps.logger.warn('upstream response has no usage', { request_id: requestId, member: target.upstream.name });
-  const cost = usage ? costMicroUsd(usage, deps.config.metering.prices[target.model]) : 0;
+  const { body, served, costMicroUsd: cost } = result.value;
   return new Response(JSON.stringify(body), {
     status: 200,
     headers: {
       'content-type': 'application/json',
-      ...servedHeaders(target),
+      ...servedHeaders(served),
       'x-distillgate-cost-micro-usd': String(cost),
     },
   });
+}
+
+/** One pool member: relay, then rewrite `id`/`model`/`finish_reason` and price its usage. */
+async function poolJson(ctx: CompletionContext, target: PoolTarget): Promise<AttemptOutcome<JsonAnswer, Failure>> {
+  const { deps, requestId } = ctx;
+  const outcome = await target.upstream.createJson(ctx.endpoint, { ...ctx.request, model: target.model }, { signal: ctx.signal, requestId });
+  if (!outcome.ok) return outcome;
+  const body = outcome.value;
+  rewriteInPlace(body, { id: completionId(ctx), model: target.model, requestId, logger: deps.logger });
+  const usage = readUsage(body.usage);
+  if (!usage) deps.logger.warn('upstream response has no usage', { request_id: requestId, member: target.member });
+  const cost = usage ? costMicroUsd(usage, deps.config.metering.prices[target.model]) : 0;
+  return { ok: true, value: { body, served: { route: 'pool', model: target.model, version: target.version }, costMicroUsd: cost } };
 }

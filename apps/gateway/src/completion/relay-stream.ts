@@ -2,23 +2,26 @@
  * Streaming completion. Fails over across targets until the first chunk with a payload arrives
  * (nothing has reached the client before that), then relays chunk by chunk with backpressure.
  * After the first byte a failure ends the stream with one in-band error event and no `[DONE]`
- * (DESIGN.md §5); a client disconnect cancels the upstream request.
+ * (DESIGN.md §5); a client disconnect cancels the upstream request. Edge targets are served by
+ * completion/edge.ts under the same rules; this file relays pool members.
  */
 import { costMicroUsd, readUsage } from '@distillgate/metering';
 import { encodeSseData, errors, SSE_DONE } from '@distillgate/protocol';
 import {
   type AttemptFailure,
+  type AttemptOutcome,
   type JsonObject,
   type Outcome,
+  type PoolTarget,
   protocolFailure,
-  type Target,
   tryInOrder,
   UpstreamFailureError,
   type UpstreamStream,
 } from '@distillgate/router';
-import { type CompletionContext, servedHeaders } from './context.ts';
-import { failureToError } from './failure-error.ts';
-import { chunkHasPayload, type RewriteContext, responseId, rewriteInPlace } from './rewrite.ts';
+import { type CompletionContext, completionId, type Served, servedHeaders, usageExtension, wantsUsage } from './context.ts';
+import { openEdgeStream, type StreamAnswer } from './edge.ts';
+import { type Failure, failureToError } from './failure-error.ts';
+import { chunkHasPayload, type RewriteContext, rewriteInPlace } from './rewrite.ts';
 
 /** How a relayed stream ended; reported to metering and logs. */
 export type StreamStatus = 'ok' | 'stream_truncated' | 'upstream_error' | 'client_aborted';
@@ -38,20 +41,24 @@ interface OpenedStream {
 /** @throws GatewayError when no target produced a first chunk (nothing was sent yet) */
 export async function relayStream(ctx: CompletionContext): Promise<Response> {
   const { deps, request, requestId } = ctx;
-  const result = await tryInOrder(ctx.targets, (target) => openUntilPayload(ctx, target));
+  const result = await tryInOrder(ctx.targets, (target) =>
+    target.kind === 'edge' ? openEdgeStream(ctx, target) : openPoolStream(ctx, target),
+  );
   if (!result.ok) {
-    deps.logger.warn('upstream attempts failed', { request_id: requestId, attempts: result.attempts, failure: result.failure.message });
+    deps.logger.warn('every target failed', { request_id: requestId, attempts: result.attempts, failure: result.failure.message });
     throw failureToError(result.failure, String(request.model));
   }
-  const { target, value } = result;
-  const rewrite: RewriteContext = {
-    id: responseId(ctx.endpoint === 'chat.completions' ? 'chatcmpl' : 'cmpl', requestId),
-    model: target.model,
-    requestId,
-    logger: deps.logger,
-  };
-  const body = relayBody(ctx, target, value, rewrite);
-  return new Response(body, { status: 200, headers: { ...SSE_HEADERS, ...servedHeaders(target) } });
+  const { body, served } = result.value;
+  return new Response(body, { status: 200, headers: { ...SSE_HEADERS, ...servedHeaders(served) } });
+}
+
+/** One pool member: open until the first payload, then the relayed body. */
+async function openPoolStream(ctx: CompletionContext, target: PoolTarget): Promise<AttemptOutcome<StreamAnswer, Failure>> {
+  const opened = await openUntilPayload(ctx, target);
+  if (!opened.ok) return opened;
+  const served: Served = { route: 'pool', model: target.model, version: target.version };
+  const rewrite: RewriteContext = { id: completionId(ctx), model: target.model, requestId: ctx.requestId, logger: ctx.deps.logger };
+  return { ok: true, value: { body: relayBody(ctx, target, served, opened.value, rewrite), served } };
 }
 
 /**
@@ -59,7 +66,7 @@ export async function relayStream(ctx: CompletionContext): Promise<Response> {
  * The member's `firstByteMs` bounds this whole wait: keep-alive comments or empty chunks are bytes
  * (so the transport's idle timer never fires) but nothing the client could be sent.
  */
-async function openUntilPayload(ctx: CompletionContext, target: Target): Promise<Outcome<OpenedStream>> {
+async function openUntilPayload(ctx: CompletionContext, target: PoolTarget): Promise<Outcome<OpenedStream>> {
   const startedMs = Date.now();
   const opened = await target.upstream.openStream(
     ctx.endpoint,
@@ -95,9 +102,15 @@ async function openUntilPayload(ctx: CompletionContext, target: Target): Promise
   }
 }
 
-function relayBody(ctx: CompletionContext, target: Target, opened: OpenedStream, rewrite: RewriteContext): ReadableStream<Uint8Array> {
+function relayBody(
+  ctx: CompletionContext,
+  target: PoolTarget,
+  served: Served,
+  opened: OpenedStream,
+  rewrite: RewriteContext,
+): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
-  const clientWantsUsage = (ctx.request.stream_options as JsonObject | undefined)?.include_usage === true;
+  const clientWantsUsage = wantsUsage(ctx);
   const price = ctx.deps.config.metering.prices[target.model];
   const pending = [...opened.buffered];
   let finished = false;
@@ -107,7 +120,7 @@ function relayBody(ctx: CompletionContext, target: Target, opened: OpenedStream,
     const level = status === 'ok' ? 'debug' : 'warn';
     ctx.deps.logger[level]('stream ended', {
       request_id: ctx.requestId,
-      member: target.upstream.name,
+      member: target.member,
       status,
       ...(detail ? { detail } : {}),
     });
@@ -122,11 +135,7 @@ function relayBody(ctx: CompletionContext, target: Target, opened: OpenedStream,
       delete chunk.usage;
       return Array.isArray(chunk.choices) && chunk.choices.length > 0 ? chunk : undefined;
     }
-    chunk.distillgate = {
-      cost_micro_usd: usage ? costMicroUsd(usage, price) : 0,
-      route: 'pool',
-      model_version: `${target.model}@${target.version}`,
-    };
+    chunk.distillgate = usageExtension(served, usage ? costMicroUsd(usage, price) : 0);
     return chunk;
   };
 

@@ -1,0 +1,173 @@
+/**
+ * Serving a completion from an edge model (the runtime behind `deps.edge` is Node's worker thread
+ * or the Workers isolate; this file does not know which). One attempt of the failover: map the
+ * request (edge/request.ts), admit it (`EdgeProvider.generate`), then
+ * - JSON: collect every event and build the response (edge/wire.ts);
+ * - SSE: wait for the first event (the first token exists: the first byte can go), then write one
+ *   chunk per token as it arrives. Failures before the first event let the next target try.
+ *
+ * Events are read as they come (the engine's scheduler is pull-based: a generation advances only
+ * while someone reads it); a client disconnect aborts the generation.
+ */
+import type { DoneEvent, GenerationEvent, TokenEvent } from '@distillgate/edge-model';
+import { costMicroUsd } from '@distillgate/metering';
+import { encodeSseData, errors, SSE_DONE } from '@distillgate/protocol';
+import type { AttemptOutcome, EdgeTarget, JsonObject } from '@distillgate/router';
+import { edgeFailure } from '../edge/failure.ts';
+import { EdgeUnavailableError } from '../edge/provider.ts';
+import { type EdgeRequest, toEdgeRequest } from '../edge/request.ts';
+import { EdgeWire } from '../edge/wire.ts';
+import { type CompletionContext, completionId, type Served, usageExtension, wantsUsage } from './context.ts';
+import type { Failure } from './failure-error.ts';
+
+/** A successful non-streamed answer, whoever served it. */
+export interface JsonAnswer {
+  body: JsonObject;
+  served: Served;
+  costMicroUsd: number;
+}
+
+/** A stream ready to send: its first payload is in hand. */
+export interface StreamAnswer {
+  body: ReadableStream<Uint8Array>;
+  served: Served;
+}
+
+interface Admitted {
+  edge: EdgeRequest;
+  served: Served;
+  events: AsyncIterator<GenerationEvent>;
+}
+
+/** Maps and admits the request; every failure is a typed attempt failure. */
+async function admit(ctx: CompletionContext, target: EdgeTarget): Promise<AttemptOutcome<Admitted, Failure>> {
+  try {
+    const edge = toEdgeRequest(ctx.endpoint, ctx.request);
+    const provider = ctx.deps.edge;
+    if (!provider?.has(target.model)) throw new EdgeUnavailableError(target.model, `The edge model '${target.model}' is not served here.`);
+    const generation = await provider.generate(target.model, edge.generation, ctx.signal);
+    const served: Served = { route: 'edge', model: target.model, version: generation.version };
+    return { ok: true, value: { edge, served, events: generation.events[Symbol.asyncIterator]() } };
+  } catch (err) {
+    return { ok: false, failure: edgeFailure(err, target.model, ctx.signal) };
+  }
+}
+
+function wireFor(ctx: CompletionContext, target: EdgeTarget, edge: EdgeRequest): EdgeWire {
+  return new EdgeWire({ endpoint: ctx.endpoint, id: completionId(ctx), model: target.model, logprobs: edge.logprobs });
+}
+
+function cost(ctx: CompletionContext, served: Served, done: DoneEvent): number {
+  return costMicroUsd(done.usage, ctx.deps.config.metering.prices[served.model]);
+}
+
+function logDone(ctx: CompletionContext, served: Served, done: DoneEvent): void {
+  ctx.deps.logger.debug('edge generation done', {
+    request_id: ctx.requestId,
+    model: `${served.model}@${served.version}`,
+    finish_reason: done.finish_reason,
+    prompt_tokens: done.usage.prompt_tokens,
+    completion_tokens: done.usage.completion_tokens,
+    queue_ms: Math.round(done.timings.queueMs),
+    prefill_ms: Math.round(done.timings.prefillMs),
+    decode_ms: Math.round(done.timings.decodeMs),
+  });
+}
+
+/** Non-streamed: the whole generation, then the OpenAI response object. */
+export async function edgeJson(ctx: CompletionContext, target: EdgeTarget): Promise<AttemptOutcome<JsonAnswer, Failure>> {
+  const admitted = await admit(ctx, target);
+  if (!admitted.ok) return admitted;
+  const { edge, served, events } = admitted.value;
+  const tokens: TokenEvent[] = [];
+  let done: DoneEvent | undefined;
+  try {
+    for (let next = await events.next(); !next.done; next = await events.next()) {
+      if (next.value.type === 'token') tokens.push(next.value);
+      else done = next.value;
+    }
+  } catch (err) {
+    return { ok: false, failure: edgeFailure(err, target.model, ctx.signal) };
+  }
+  if (!done) return { ok: false, failure: edgeFailure(new Error('generation ended without a done event'), target.model, ctx.signal) };
+  logDone(ctx, served, done);
+  return { ok: true, value: { body: wireFor(ctx, target, edge).response(tokens, done), served, costMicroUsd: cost(ctx, served, done) } };
+}
+
+/** Streamed: resolves once the first event exists; the body then follows the generation. */
+export async function openEdgeStream(ctx: CompletionContext, target: EdgeTarget): Promise<AttemptOutcome<StreamAnswer, Failure>> {
+  const admitted = await admit(ctx, target);
+  if (!admitted.ok) return admitted;
+  const { edge, served, events } = admitted.value;
+  let first: IteratorResult<GenerationEvent>;
+  try {
+    first = await events.next();
+    if (first.done) throw new Error('generation ended without any event');
+  } catch (err) {
+    stop(events);
+    return { ok: false, failure: edgeFailure(err, target.model, ctx.signal) };
+  }
+  const wire = wireFor(ctx, target, edge);
+  const encoder = new TextEncoder();
+  let finished = false;
+  const finish = (status: 'ok' | 'client_aborted' | 'upstream_error', detail?: string) => {
+    if (finished) return;
+    finished = true;
+    if (status !== 'ok') ctx.deps.logger.warn('edge stream ended', { request_id: ctx.requestId, status, ...(detail ? { detail } : {}) });
+  };
+
+  /** SSE text for one event (possibly several chunks, or none). */
+  const toSse = (event: GenerationEvent): string => {
+    if (event.type === 'token') {
+      const chunk = wire.tokenChunk(event);
+      return chunk ? encodeSseData(chunk) : '';
+    }
+    const tail = wire.tailChunk(event);
+    let text = (tail ? encodeSseData(tail) : '') + encodeSseData(wire.finishChunk(event));
+    if (wantsUsage(ctx)) text += encodeSseData(wire.usageChunk(event, usageExtension(served, cost(ctx, served, event))));
+    logDone(ctx, served, event);
+    finish('ok');
+    return text + SSE_DONE;
+  };
+  // the opening chunk and the first token leave together, as soon as the first token exists
+  const pending: string[] = [wire.openingChunks().map(encodeSseData).join('') + toSse(first.value)];
+
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        for (;;) {
+          const text = pending.shift();
+          if (text !== undefined) {
+            if (text === '') continue;
+            controller.enqueue(encoder.encode(text));
+            return;
+          }
+          if (finished) {
+            controller.close();
+            return;
+          }
+          const next = await events.next();
+          if (next.done) throw new Error('generation ended without a done event');
+          pending.push(toSse(next.value));
+        }
+      } catch (err) {
+        if (finished) return;
+        if (ctx.signal.aborted) return finish('client_aborted');
+        const message = err instanceof Error ? err.message : String(err);
+        controller.enqueue(encoder.encode(encodeSseData(errors.upstreamError(`edge generation failed: ${message}`).toBody())));
+        controller.close();
+        finish('upstream_error', message);
+      }
+    },
+    cancel() {
+      finish('client_aborted');
+      stop(events);
+    },
+  });
+  return { ok: true, value: { body, served } };
+}
+
+/** Ends a generation early (its slot is freed); the iterator's own rejection is of no interest. */
+function stop(events: AsyncIterator<GenerationEvent>): void {
+  Promise.resolve(events.return?.()).catch(() => {});
+}

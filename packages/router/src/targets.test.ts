@@ -1,0 +1,46 @@
+import { parseConfig } from '@distillgate/config';
+import { describe, expect, it } from 'vitest';
+import { UpstreamRegistry } from './targets.ts';
+
+const config = parseConfig({
+  upstreams: [
+    { name: 'gpu', baseUrl: 'http://127.0.0.1:9/v1', models: ['teacher', 'distillgate-student'], version: 'v7' },
+    { name: 'vllm', baseUrl: 'http://127.0.0.1:10/v1', models: ['teacher'] },
+  ],
+  edge: { models: ['distillgate-student'] },
+  models: {
+    auto: { targets: [{ edge: 'distillgate-student' }, { upstream: 'gpu' }, { upstream: 'vllm', model: 'teacher' }] },
+  },
+});
+const registry = new UpstreamRegistry(config, () => fetch);
+
+describe('UpstreamRegistry.resolve', () => {
+  it('an alias keeps its target order and kinds', () => {
+    const targets = registry.resolve('auto') ?? [];
+    expect(targets.map((t) => [t.kind, t.member, t.model])).toEqual([
+      ['edge', 'edge:distillgate-student', 'distillgate-student'],
+      ['pool', 'gpu', 'teacher'],
+      ['pool', 'vllm', 'teacher'],
+    ]);
+    expect(targets[1]).toMatchObject({ kind: 'pool', version: 'v7' });
+  });
+
+  it('an edge model id goes to the edge only, even when an upstream lists the same id', () => {
+    expect(registry.resolve('distillgate-student')).toEqual([{ kind: 'edge', member: 'edge:distillgate-student', model: 'distillgate-student' }]);
+  });
+
+  it('an upstream model id goes to every upstream listing it; an unknown id to nothing', () => {
+    expect(registry.resolve('teacher')?.map((t) => t.member)).toEqual(['gpu', 'vllm']);
+    expect(registry.resolve('nope')).toBeUndefined();
+  });
+});
+
+describe('UpstreamRegistry.list', () => {
+  it('aliases, then edge models (marked), then upstream models, each id once', () => {
+    expect(registry.list()).toEqual([
+      { id: 'auto', ownedBy: 'distillgate' },
+      { id: 'distillgate-student', ownedBy: 'distillgate', edge: true },
+      { id: 'teacher', ownedBy: 'gpu' },
+    ]);
+  });
+});
