@@ -38,7 +38,7 @@ let chatUrl: string;
 let legacyUrl: string;
 
 const options = () => ({ signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-const chat = (extra: Json = {}, content = 'And God said') => ({ model: STUDENT, messages: [{ role: 'user', content }], ...extra });
+const chat = (extra: Json = {}, content = 'And God said') => ({ model: STUDENT, messages: [{ role: 'user' as const, content }], ...extra });
 
 beforeAll(async () => {
   if (skipReason) return;
@@ -121,7 +121,11 @@ describe.skipIf(skipReason !== null)('edge student: wire format', () => {
     const last = chunks.at(-1) as Json;
     expect(last.choices).toEqual([]);
     expect(last.usage).toEqual(whole.usage);
-    expect(last.distillgate).toEqual({ cost_micro_usd: costOf(last.usage), route: 'edge', model_version: `${STUDENT}@${models.versions.a}` });
+    expect(last.distillgate).toEqual({
+      cost_micro_usd: costOf(last.usage),
+      route: 'edge',
+      model_version: `${STUDENT}@${models.versions.a}`,
+    });
   });
 
   it('without include_usage the stream has no usage chunk; the raw SSE ends with one [DONE]', async () => {
@@ -310,7 +314,11 @@ describe.skipIf(skipReason !== null)('edge student: the live version follows cha
 describe.skipIf(skipReason !== null)('edge load does not stall the pool', () => {
   /** Gaps between SSE events of one pool stream of `words` chunks, as the client sees them. @unit ms */
   async function poolGaps(words: number): Promise<number[]> {
-    const res = await post(chatUrl, { model: 'mock-model', messages: [{ role: 'user', content: 'w '.repeat(words).trim() }], stream: true });
+    const res = await post(chatUrl, {
+      model: 'mock-model',
+      messages: [{ role: 'user', content: 'w '.repeat(words).trim() }],
+      stream: true,
+    });
     expect(res.headers.get('x-distillgate-route')).toBe('pool');
     const reader = (res.body as ReadableStream<Uint8Array>).getReader();
     const decoder = new TextDecoder();
@@ -326,7 +334,8 @@ describe.skipIf(skipReason !== null)('edge load does not stall the pool', () => 
     return times.slice(2).map((t, i) => t - (times[i + 1] as number)); // from the first content chunk on
   }
 
-  const p99 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * 0.99))] as number;
+  const p99 = (values: number[]) =>
+    [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * 0.99))] as number;
 
   it('a pool stream’s p99 gap between chunks with 4 edge generations running stays within 2× of its value with none', async () => {
     const CHUNK_DELAY_MS = 20;

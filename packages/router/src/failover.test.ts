@@ -118,8 +118,10 @@ describe('tryInOrder', () => {
     const edge: Target = { kind: 'edge', member: 'edge:student', model: 'student' };
     const rejected = { kind: 'rejected', retryable: false, status: 400, message: 'n must be 1' };
     const { attempt, called } = scripted({ a: { ok: true, value: 'a' } });
-    const result = await tryInOrder([edge, A], async (t): Promise<AttemptOutcome<string, typeof rejected | AttemptFailure>> =>
-      t.kind === 'edge' ? { ok: false, failure: rejected } : attempt(t),
+    const result = await tryInOrder(
+      [edge, A],
+      async (t): Promise<AttemptOutcome<string, typeof rejected | AttemptFailure>> =>
+        t.kind === 'edge' ? { ok: false, failure: rejected } : attempt(t),
     );
     expect(called).toEqual([]);
     expect(result).toMatchObject({ ok: false, failure: rejected });

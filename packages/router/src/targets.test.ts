@@ -26,7 +26,9 @@ describe('UpstreamRegistry.resolve', () => {
   });
 
   it('an edge model id goes to the edge only, even when an upstream lists the same id', () => {
-    expect(registry.resolve('distillgate-student')).toEqual([{ kind: 'edge', member: 'edge:distillgate-student', model: 'distillgate-student' }]);
+    expect(registry.resolve('distillgate-student')).toEqual([
+      { kind: 'edge', member: 'edge:distillgate-student', model: 'distillgate-student' },
+    ]);
   });
 
   it('an upstream model id goes to every upstream listing it; an unknown id to nothing', () => {

@@ -13,7 +13,7 @@
  * A rejected request moves on because a later target may have a larger context or support the
  * parameter (n > 1, tools…); the edge is never the only judge of a request when an alias has more.
  */
-import { ContextLengthExceededError, EdgeOverloadedError, InvalidGenerationRequestError } from '@distillgate/edge-model';
+import { ContextLengthExceededError, EdgeOverloadedError, InvalidGenerationRequestError } from '@distillgate/edge-model/errors';
 import { errors, GatewayError } from '@distillgate/protocol';
 import type { AttemptFailure, FailureLike } from '@distillgate/router';
 import { EdgeUnavailableError } from './provider.ts';
@@ -56,7 +56,8 @@ export function edgeFailure(err: unknown, model: string, signal: AbortSignal): E
   }
   if (err instanceof ContextLengthExceededError) return fail('rejected', errors.contextLengthExceeded(err.message, err.param));
   if (err instanceof InvalidGenerationRequestError) return fail('rejected', errors.invalidValue(err.param, err.message));
-  const detail = err instanceof EdgeUnavailableError ? err.message : `the edge runtime failed: ${err instanceof Error ? err.message : String(err)}`;
+  const detail =
+    err instanceof EdgeUnavailableError ? err.message : `the edge runtime failed: ${err instanceof Error ? err.message : String(err)}`;
   const unavailable = errors.modelUnavailable(model);
   return fail(
     'unavailable',

@@ -10,7 +10,8 @@
  * What the edge engine cannot do is refused, never ignored (STYLE.md: no silent clamping): each row
  * of UNSUPPORTED is a 400 with its `param` — through an alias the next target gets the request.
  */
-import { type GenerationRequest, InvalidGenerationRequestError } from '@distillgate/edge-model';
+import type { GenerationRequest } from '@distillgate/edge-model';
+import { InvalidGenerationRequestError } from '@distillgate/edge-model/errors';
 import type { Endpoint, JsonObject } from '@distillgate/router';
 
 /** How logprobs go on the wire: chat entries, the legacy `{tokens, token_logprobs, …}` object, or none. */

@@ -6,7 +6,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseManifest } from '@distillgate/edge-model';
+import { parseManifest } from '@distillgate/edge-model/manifest';
 
 /** What channels.json and the live manifest say now. */
 export type ChannelState =
@@ -20,7 +20,12 @@ export type ChannelState =
       version: string;
       contextLength: number;
     }
-  | { ok: false; problem: string };
+  | {
+      ok: false;
+      problem: string;
+      /** Not read yet (the first refresh is still running): not a problem to report. */
+      unread?: true;
+    };
 
 export class LiveChannel {
   private signature: string | null = null;
@@ -30,7 +35,7 @@ export class LiveChannel {
     private readonly modelsDir: string,
     private readonly model: string,
   ) {
-    this.state = { ok: false, problem: 'channels.json not read yet' };
+    this.state = { ok: false, problem: 'channels.json not read yet', unread: true };
   }
 
   private get channelsPath(): string {
@@ -58,7 +63,10 @@ export class LiveChannel {
       live = (JSON.parse(await readFile(this.channelsPath, 'utf8')) as { live?: unknown }).live;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      return { ok: false, problem: code === 'ENOENT' ? `${this.channelsPath} not found` : `${this.channelsPath}: ${(err as Error).message}` };
+      return {
+        ok: false,
+        problem: code === 'ENOENT' ? `${this.channelsPath} not found` : `${this.channelsPath}: ${(err as Error).message}`,
+      };
     }
     if (typeof live !== 'string' || live === '' || live.includes('/') || live.startsWith('.')) {
       return { ok: false, problem: `${this.channelsPath}: 'live' must name a version folder` };

@@ -15,13 +15,8 @@
  * Engine errors cross as plain data and are rebuilt as the engine's own classes, so the gateway's
  * error mapping (edge/failure.ts) is the same on Node and on Workers.
  */
-import {
-  ContextLengthExceededError,
-  EdgeOverloadedError,
-  type GenerationEvent,
-  type GenerationRequest,
-  InvalidGenerationRequestError,
-} from '@distillgate/edge-model';
+import type { GenerationEvent, GenerationRequest } from '@distillgate/edge-model';
+import { ContextLengthExceededError, EdgeOverloadedError, InvalidGenerationRequestError } from '@distillgate/edge-model/errors';
 
 /** Which ONNX Runtime the worker loads models with (config `edge.runtime`). */
 export type EdgeRuntime = 'web' | 'node';
@@ -52,12 +47,14 @@ export type WireError =
   | { name: 'Error'; message: string };
 
 export function toWireError(err: unknown): WireError {
-  if (err instanceof EdgeOverloadedError) return { name: 'EdgeOverloadedError', retryAfterMs: err.retryAfterMs, active: err.active, queued: err.queued };
+  if (err instanceof EdgeOverloadedError)
+    return { name: 'EdgeOverloadedError', retryAfterMs: err.retryAfterMs, active: err.active, queued: err.queued };
   if (err instanceof ContextLengthExceededError) {
     const { promptTokens, maxTokens, contextLength, param } = err;
     return { name: 'ContextLengthExceededError', promptTokens, maxTokens, contextLength, param };
   }
-  if (err instanceof InvalidGenerationRequestError) return { name: 'InvalidGenerationRequestError', message: err.message, param: err.param };
+  if (err instanceof InvalidGenerationRequestError)
+    return { name: 'InvalidGenerationRequestError', message: err.message, param: err.param };
   return { name: 'Error', message: err instanceof Error ? err.message : String(err) };
 }
 

@@ -55,7 +55,8 @@ export class NodeEdgeProvider implements EdgeProvider {
 
   constructor(private readonly options: NodeEdgeOptions) {
     this.modelsDir = resolve(options.modelsDir);
-    for (const id of options.models) this.states.set(id, { id, channel: new LiveChannel(this.modelsDir, id), versions: new Map(), logged: null });
+    for (const id of options.models)
+      this.states.set(id, { id, channel: new LiveChannel(this.modelsDir, id), versions: new Map(), logged: null });
     this.worker = new EdgeWorkerClient((reason) => this.workerExited(reason));
     this.firstRead = this.refresh();
     this.timer = setInterval(() => void this.refresh(), options.channelsCheckMs);
@@ -69,9 +70,15 @@ export class NodeEdgeProvider implements EdgeProvider {
   models(): EdgeModelInfo[] {
     return [...this.states.values()].map((s) => {
       const channel = s.channel.state;
+      if (!channel.ok && channel.unread) return { id: s.id, version: null, status: 'not_loaded' };
       if (!channel.ok) return { id: s.id, version: null, status: 'unavailable', error: channel.problem };
       const v = s.versions.get(channel.live);
-      const info: EdgeModelInfo = { id: s.id, version: channel.version, status: v?.status ?? 'not_loaded', contextLength: channel.contextLength };
+      const info: EdgeModelInfo = {
+        id: s.id,
+        version: channel.version,
+        status: v?.status ?? 'not_loaded',
+        contextLength: channel.contextLength,
+      };
       if (v?.error) info.error = v.error;
       return info;
     });
@@ -136,7 +143,10 @@ export class NodeEdgeProvider implements EdgeProvider {
       this.options.logger.error('edge model unavailable', { model: state.id, version, problem });
     }
     const which = version ? `'${state.id}' (version ${version})` : `'${state.id}'`;
-    return new EdgeUnavailableError(state.id, `The edge model ${which} is unavailable: it could not be loaded. The gateway log has the cause.`);
+    return new EdgeUnavailableError(
+      state.id,
+      `The edge model ${which} is unavailable: its files are missing or failed to load (the gateway log has the cause).`,
+    );
   }
 
   private async refresh(): Promise<void> {

@@ -70,10 +70,11 @@ export class EdgeWorkerClient {
     });
   }
 
-  /** Stops the thread (models are released with it). */
+  /** Stops the thread (models are released with it); whatever still runs fails. */
   async close(): Promise<void> {
     const worker = this.worker;
     this.worker = null;
+    this.failInFlight('the edge runtime was closed');
     await worker?.terminate();
   }
 
@@ -100,6 +101,11 @@ export class EdgeWorkerClient {
   }
 
   private failAll(reason: string): void {
+    this.failInFlight(reason);
+    this.onExit(reason);
+  }
+
+  private failInFlight(reason: string): void {
     for (const [key, waiter] of this.loading) {
       this.loading.delete(key);
       waiter.reject(new Error(reason));
@@ -109,7 +115,6 @@ export class EdgeWorkerClient {
       if (p.generation) p.generation.end(new Error(reason));
       else p.refused?.(new Error(reason));
     }
-    this.onExit(reason);
   }
 
   private receive(message: FromWorker): void {
