@@ -15,6 +15,9 @@ import { requestId } from './middleware/request-id/index.ts';
 import { completionRoute } from './routes/completions.ts';
 import { modelsRoute } from './routes/models.ts';
 
+/** Status recorded for a request whose client disconnected first (nginx's convention). */
+const CLIENT_CLOSED_REQUEST = 499;
+
 /** Response headers browsers may read (DESIGN.md §5 "Headers"). */
 const EXPOSED_HEADERS = [
   'x-request-id',
@@ -75,6 +78,12 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
     ),
   );
   app.onError((err, c) => {
+    // The client went away (mid-body or before the answer): nobody reads this response; record it
+    // as 499 (nginx's "client closed request"), not as a server or upstream error.
+    if (c.req.raw.signal.aborted) {
+      logger.info('client closed request', { request_id: c.get('requestId') });
+      return c.body(null, CLIENT_CLOSED_REQUEST as 200);
+    }
     if (err instanceof GatewayError) return errorResponse(err);
     logger.error('unhandled error', { request_id: c.get('requestId'), error: err instanceof Error ? err.message : String(err) });
     return c.json({ error: { message: 'internal error', type: 'server_error', param: null, code: null } }, 500);

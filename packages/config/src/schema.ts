@@ -104,6 +104,15 @@ export const serverSchema = z.strictObject({
 });
 
 /** Default list price of a model, seeding the editable price table (metering). */
+/**
+ * A record keyed by client-supplied ids (model names). Parsed into a null-prototype object so a
+ * lookup of `__proto__`, `constructor` or `toString` finds nothing instead of Object.prototype's
+ * members.
+ */
+function idRecord<T extends z.ZodType>(value: T) {
+  return z.record(z.string().min(1), value).transform((r) => Object.assign(Object.create(null) as Record<string, z.output<T>>, r));
+}
+
 export const priceSchema = z.strictObject({
   /** USD per 1M prompt tokens; × tokens gives micro-USD directly. */
   inputUsdPerMTok: z.number().min(0),
@@ -113,7 +122,7 @@ export const priceSchema = z.strictObject({
 
 export const meteringSchema = z.strictObject({
   /** Model id → price. A model without a price costs 0. @default {} */
-  prices: z.record(z.string().min(1), priceSchema).default({}),
+  prices: idRecord(priceSchema).prefault({}),
 });
 
 export const configSchema = z
@@ -121,9 +130,9 @@ export const configSchema = z
     $schema: z.string().optional(),
     server: serverSchema.default(serverSchema.parse({})),
     upstreams: z.array(upstreamSchema).default([]),
-    models: z.record(z.string().min(1), modelAliasSchema).default({}),
+    models: idRecord(modelAliasSchema).prefault({}),
     edge: edgeSchema.default(edgeSchema.parse({})),
-    metering: meteringSchema.default({ prices: {} }),
+    metering: meteringSchema.prefault({}),
   })
   .superRefine((config, ctx) => {
     const names = new Set<string>();

@@ -44,7 +44,7 @@ const chatRequestSchema = z.looseObject({
   tools: z.array(z.looseObject({ type: z.string() })).optional(),
   tool_choice: z.union([z.enum(['none', 'auto', 'required']), z.looseObject({ type: z.string() })]).optional(),
   parallel_tool_calls: z.boolean().optional(),
-  response_format: z.looseObject({ type: z.string() }).optional(),
+  response_format: z.looseObject({ type: z.enum(['text', 'json_object', 'json_schema']) }).optional(),
 });
 
 const KNOWN_FIELDS = Object.keys(chatRequestSchema.shape);

@@ -4,6 +4,7 @@
  * `max_tokens` 0 or 1, vLLM's `return_tokens_as_token_ids` passed through.
  */
 import { z } from 'zod';
+import { errors } from './errors.ts';
 import {
   type CommonRequestFields,
   checkCommonRules,
@@ -57,5 +58,8 @@ export function parseCompletionRequest(body: unknown): CompletionRequest {
   normaliseStop(req);
   const broken = checkCommonRules(req);
   if (broken) throw broken;
+  if (typeof req.best_of === 'number' && req.best_of < ((req.n as number | undefined) ?? 1)) {
+    throw errors.invalidValue('best_of', "Invalid value for 'best_of': must be greater than or equal to 'n'.");
+  }
   return req as CompletionRequest;
 }

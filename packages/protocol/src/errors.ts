@@ -113,7 +113,13 @@ export const errors = {
     invalidRequest(403, 'model_not_allowed', `This API key is not allowed to use the model '${model}'.`, 'model'),
 
   /** 404: no served model or alias has this id. */
-  modelNotFound: (model: string) => invalidRequest(404, 'model_not_found', `The model '${model}' does not exist.`, 'model'),
+  modelNotFound: (model: string) =>
+    invalidRequest(
+      404,
+      'model_not_found',
+      `The model '${model.length > 100 ? `${model.slice(0, 100)}…` : model}' does not exist.`,
+      'model',
+    ),
 
   /** 409: a request with this Idempotency-Key is still running; retry in 1 s. */
   idempotencyKeyInFlight: () =>

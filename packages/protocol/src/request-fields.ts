@@ -40,7 +40,9 @@ export interface CommonRequestFields {
   /** Token id (as a string key) → bias, integers. */
   logit_bias?: Record<string, number>;
   user?: string;
-  /** Unknown fields pass through unchanged (e.g. vLLM's `top_k`). */
+  /** vLLM's extension: keep the k most likely tokens; -1 disables. */
+  top_k?: number;
+  /** Unknown fields pass through unchanged. */
   [key: string]: unknown;
 }
 
@@ -61,7 +63,10 @@ export const commonFields = {
   stop: optional(z.union([z.string(), z.array(z.string()).max(4)])),
   stream: optional(z.boolean()),
   stream_options: optional(z.looseObject({ include_usage: z.boolean().optional(), include_obfuscation: z.boolean().optional() })),
-  logit_bias: optional(z.record(z.string(), z.int())),
+  // token id → bias in [-100, 100] (OpenAI API reference, `logit_bias`)
+  logit_bias: optional(z.record(z.string().regex(/^\d+$/, 'keys must be token ids'), z.int().min(-100).max(100))),
+  // vLLM's extension: -1 disables, else keep the k most likely tokens
+  top_k: optional(z.int().min(-1)),
   user: z.string().optional(),
 };
 

@@ -38,7 +38,8 @@ export function usageExtension(served: Served, costMicroUsd: number): JsonObject
 
 /** Our response id for this request (the same on every chunk of a stream). */
 export function completionId(ctx: CompletionContext): string {
-  return responseId(ctx.endpoint === 'chat.completions' ? 'chatcmpl' : 'cmpl', ctx.requestId);
+  // random, not the client's x-request-id: two clients sending the same id must not share a completion id
+  return responseId(ctx.endpoint === 'chat.completions' ? 'chatcmpl' : 'cmpl', crypto.randomUUID());
 }
 
 /** Whether the client asked for the final usage chunk. */

@@ -4,7 +4,7 @@
  * else is a 5xx. Edge failures carry the error they stand for (edge/failure.ts).
  */
 import { type ErrorCode, errors, GatewayError } from '@distillgate/protocol';
-import type { AttemptFailure } from '@distillgate/router';
+import type { AttemptFailure, Logger } from '@distillgate/router';
 import type { EdgeFailure } from '../edge/failure.ts';
 
 /** Any failed attempt: a pool member's or an edge model's. */
@@ -42,4 +42,18 @@ export function failureToError(failure: Failure, model: string): GatewayError {
     });
   }
   return errors.upstreamError(`no upstream could serve ${model}: ${failure.message}`);
+}
+
+/**
+ * The end of a failover that found no target: logs the attempts (unless the client left, which
+ * is no failure of ours) and returns the client's error.
+ */
+export function allTargetsFailed(
+  ctx: { deps: { logger: Logger }; requestId: string; signal: AbortSignal; request: { model?: unknown } },
+  result: { failure: Failure; attempts: unknown[] },
+): GatewayError {
+  if (!ctx.signal.aborted) {
+    ctx.deps.logger.warn('every target failed', { request_id: ctx.requestId, attempts: result.attempts, failure: result.failure.message });
+  }
+  return failureToError(result.failure, String(ctx.request.model));
 }

@@ -6,17 +6,14 @@ import { costMicroUsd, readUsage } from '@distillgate/metering';
 import { type AttemptOutcome, type PoolTarget, tryInOrder } from '@distillgate/router';
 import { type CompletionContext, completionId, servedHeaders } from './context.ts';
 import { edgeJson, type JsonAnswer } from './edge.ts';
-import { type Failure, failureToError } from './failure-error.ts';
+import { allTargetsFailed, type Failure } from './failure-error.ts';
 import { rewriteInPlace } from './rewrite.ts';
 
 /** @throws GatewayError when no target succeeds */
 export async function relayJson(ctx: CompletionContext): Promise<Response> {
   const { deps, request, requestId } = ctx;
   const result = await tryInOrder(ctx.targets, (target) => (target.kind === 'edge' ? edgeJson(ctx, target) : poolJson(ctx, target)));
-  if (!result.ok) {
-    deps.logger.warn('every target failed', { request_id: requestId, attempts: result.attempts, failure: result.failure.message });
-    throw failureToError(result.failure, String(request.model));
-  }
+  if (!result.ok) throw allTargetsFailed(ctx, result);
   const { body, served, costMicroUsd: cost } = result.value;
   return new Response(JSON.stringify(body), {
     status: 200,

@@ -20,7 +20,7 @@ import {
 } from '@distillgate/router';
 import { type CompletionContext, completionId, type Served, servedHeaders, usageExtension, wantsUsage } from './context.ts';
 import { openEdgeStream, type StreamAnswer } from './edge.ts';
-import { type Failure, failureToError } from './failure-error.ts';
+import { allTargetsFailed, type Failure } from './failure-error.ts';
 import { chunkHasPayload, type RewriteContext, rewriteInPlace } from './rewrite.ts';
 
 /** How a relayed stream ended; reported to metering and logs. */
@@ -44,10 +44,7 @@ export async function relayStream(ctx: CompletionContext): Promise<Response> {
   const result = await tryInOrder(ctx.targets, (target) =>
     target.kind === 'edge' ? openEdgeStream(ctx, target) : openPoolStream(ctx, target),
   );
-  if (!result.ok) {
-    deps.logger.warn('every target failed', { request_id: requestId, attempts: result.attempts, failure: result.failure.message });
-    throw failureToError(result.failure, String(request.model));
-  }
+  if (!result.ok) throw allTargetsFailed(ctx, result);
   const { body, served } = result.value;
   return new Response(body, { status: 200, headers: { ...SSE_HEADERS, ...servedHeaders(served) } });
 }
