@@ -194,3 +194,41 @@ describe('body and content type', () => {
     expectNoUpstreamRequest();
   });
 });
+
+describe('hostile input (found by trying to break the gateway)', () => {
+  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty'])('model %s is an unknown model, not a 500', async (model) => {
+    await expectError(await post(chatUrl, chatBody({ model })), 404, 'model_not_found', 'model');
+    expectNoUpstreamRequest();
+  });
+
+  it('a very long unknown model id is not echoed back in full', async () => {
+    const error = await expectError(await post(chatUrl, chatBody({ model: 'x'.repeat(100_000) })), 404, 'model_not_found', 'model');
+    expect(String(error.message).length).toBeLessThan(300);
+  });
+
+  it('JSON nested deeper than 64 levels is a 400 before any upstream call', async () => {
+    const deep = `{"model":"auto","messages":[{"role":"user","content":"x"}],"extra":${'['.repeat(10_000)}${']'.repeat(10_000)}}`;
+    await expectError(await post(chatUrl, deep), 400, 'invalid_json');
+    expectNoUpstreamRequest();
+  });
+
+  it('deep brackets inside strings are not nesting', async () => {
+    const text = '['.repeat(500);
+    await okJson(await post(chatUrl, chatBody({}, text)));
+  });
+
+  it.each([
+    ['a non-UTF-8 charset', { 'content-type': 'application/json; charset=latin1' }],
+    ['a compressed body', { 'content-encoding': 'gzip' }],
+  ])('%s is a 415', async (_name, headers) => {
+    await expectError(await post(chatUrl, chatBody(), { headers }), 415, 'unsupported_media_type');
+    expectNoUpstreamRequest();
+  });
+
+  it('the completion id is not the client-chosen x-request-id', async () => {
+    const a = await okJson(await post(chatUrl, chatBody(), { headers: { 'x-request-id': 'same' } }));
+    stack.reset();
+    const b = await okJson(await post(chatUrl, chatBody(), { headers: { 'x-request-id': 'same' } }));
+    expect(a.id).not.toBe(b.id);
+  });
+});

@@ -95,6 +95,8 @@ async function answerEcho(req: RecordedRequest, res: ServerResponse, b: Extract<
         : { index: 0, text: t, logprobs: null, finish_reason: null },
     ]);
     if (b.chunkDelayMs) await sleep(b.chunkDelayMs);
+    // respect backpressure: a reader that stops reading must not make this process buffer the stream
+    else if (res.writableNeedDrain) await new Promise((resolve) => res.once('drain', resolve).once('close', resolve));
   }
   send([
     chat ? { index: 0, delta: {}, logprobs: null, finish_reason: finish } : { index: 0, text: '', logprobs: null, finish_reason: finish },
@@ -161,7 +163,10 @@ export async function startMockUpstream(port = 0): Promise<MockUpstream> {
     await answer(recorded, res, queue.shift() ?? state.fallback).catch(() => res.destroy());
   });
   server.keepAliveTimeout = 30_000;
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
   const actualPort = (server.address() as AddressInfo).port;
   return {
     baseUrl: `http://127.0.0.1:${actualPort}/v1`,

@@ -3,6 +3,7 @@
  * ready-to-paste curl, drains on SIGTERM/SIGINT.
  */
 
+import type { Duplex } from 'node:stream';
 import { type Config, ConfigError } from '@distillgate/config';
 import { loadConfig } from '@distillgate/config/node';
 import { UpstreamRegistry } from '@distillgate/router';
@@ -30,7 +31,7 @@ export async function startGateway(config: Config, logLevel: 'debug' | 'info' | 
   const registry = new UpstreamRegistry(config, nodeFetchFor);
   const edge = config.edge.models.length > 0 ? new NodeEdgeProvider({ ...config.edge, logger }) : undefined;
   const app = createApp({ config, registry, logger, ...(edge ? { edge } : {}) });
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host }, (info) => {
       const url = `http://${config.server.host}:${info.port}`;
       resolve({
@@ -42,7 +43,33 @@ export async function startGateway(config: Config, logLevel: 'debug' | 'info' | 
         },
       });
     });
+    server.once('error', reject);
+    server.on('clientError', answerClientError);
   });
+}
+
+/**
+ * Requests Node's HTTP parser rejects before the app sees them (oversized headers, malformed
+ * framing) still get OpenAI's error envelope instead of a bare status line.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+  const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
+  const body = JSON.stringify({
+    error: {
+      message: tooLarge ? 'Request headers are too large.' : 'Malformed HTTP request.',
+      type: 'invalid_request_error',
+      param: null,
+      code: tooLarge ? 'request_too_large' : 'invalid_value',
+    },
+  });
+  socket.end(
+    `HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
 }
 
 /** CLI entry: load config (exit 2 with one line per bad field), start, print a curl, drain on signals. */
@@ -58,7 +85,14 @@ export async function main(): Promise<void> {
     throw err;
   }
   const level = (process.env.DISTILLGATE_LOG_LEVEL ?? 'info') as 'info';
-  const gateway = await startGateway(config, level);
+  const gateway = await startGateway(config, level).catch((err: NodeJS.ErrnoException) => {
+    console.error(
+      err.code === 'EADDRINUSE'
+        ? `port ${config.server.port} is in use: set DISTILLGATE__SERVER__PORT to another port`
+        : `gateway failed to start: ${err.message}`,
+    );
+    process.exit(1);
+  });
   const model = Object.keys(config.models)[0] ?? config.upstreams[0]?.models[0] ?? 'MODEL';
   console.log(`distillgate listening on ${gateway.url}`);
   console.log(

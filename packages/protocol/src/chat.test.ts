@@ -189,6 +189,16 @@ describe('parseChatCompletionRequest rejects', () => {
     expect(err.message.length).toBeGreaterThan(0);
   });
 
+  it.each([
+    ['top_k not an integer', { ...base, top_k: 'many' }, 'top_k'],
+    ['top_k below -1', { ...base, top_k: -2 }, 'top_k'],
+    ['logit_bias out of [-100, 100]', { ...base, logit_bias: { '5': 1e9 } }, 'logit_bias.5'],
+    ['logit_bias key not a token id', { ...base, logit_bias: { a: 1 } }, 'logit_bias.a'],
+    ['response_format of an unknown type', { ...base, response_format: { type: 'yaml' } }, 'response_format.type'],
+  ])('%s', (_name, body, param) => {
+    expect(rejection(body).param).toBe(param);
+  });
+
   it('reports only the first problem', () => {
     const err = rejection({ model: 'm', messages: [{ role: 'user' }], temperature: 9 });
     expect(err.param).toBe('messages[0].content');

@@ -55,6 +55,10 @@ describe('parseCompletionRequest rejects', () => {
     expect({ param: err.param, code: err.code }).toEqual({ param, code });
   });
 
+  it('best_of below n', () => {
+    expect(rejection({ ...base, best_of: 1, n: 3 }).param).toBe('best_of');
+  });
+
   const validator = loadOpenApiValidator();
   it.skipIf(!validator)('produces error bodies that match the spec ErrorResponse (spec absent: skipped)', () => {
     for (const [, body] of badBodies) validator?.assert('ErrorResponse', rejection(body).toBody());

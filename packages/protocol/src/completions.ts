@@ -58,7 +58,7 @@ export function parseCompletionRequest(body: unknown): CompletionRequest {
   normaliseStop(req);
   const broken = checkCommonRules(req);
   if (broken) throw broken;
-  if (typeof req.best_of === 'number' && req.best_of < ((req.n as number | undefined) ?? 1)) {
+  if (typeof req.best_of === 'number' && typeof req.n === 'number' && req.best_of < req.n) {
     throw errors.invalidValue('best_of', "Invalid value for 'best_of': must be greater than or equal to 'n'.");
   }
   return req as CompletionRequest;

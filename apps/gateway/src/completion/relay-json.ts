@@ -11,7 +11,6 @@ import { rewriteInPlace } from './rewrite.ts';
 
 /** @throws GatewayError when no target succeeds */
 export async function relayJson(ctx: CompletionContext): Promise<Response> {
-  const { deps, request, requestId } = ctx;
   const result = await tryInOrder(ctx.targets, (target) => (target.kind === 'edge' ? edgeJson(ctx, target) : poolJson(ctx, target)));
   if (!result.ok) throw allTargetsFailed(ctx, result);
   const { body, served, costMicroUsd: cost } = result.value;

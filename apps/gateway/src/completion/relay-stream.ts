@@ -40,7 +40,6 @@ interface OpenedStream {
 
 /** @throws GatewayError when no target produced a first chunk (nothing was sent yet) */
 export async function relayStream(ctx: CompletionContext): Promise<Response> {
-  const { deps, request, requestId } = ctx;
   const result = await tryInOrder(ctx.targets, (target) =>
     target.kind === 'edge' ? openEdgeStream(ctx, target) : openPoolStream(ctx, target),
   );

@@ -74,7 +74,6 @@ describe('toEdgeRequest: what the edge refuses, with the param at fault', () => 
     ['tools', chat({ tools: [{ type: 'function', function: { name: 'f' } }] })],
     ['response_format', chat({ response_format: { type: 'json_object' } })],
     ['modalities', chat({ modalities: ['text', 'audio'] })],
-    ['top_k', chat({ top_k: 'many' })],
   ])('chat %s', (param, body) => {
     expect(refusedParam(() => toEdgeRequest('chat.completions', body))).toBe(param);
   });

@@ -90,7 +90,8 @@ export function toEdgeRequest(endpoint: Endpoint, body: JsonObject): EdgeRequest
   else if (typeof body.top_p === 'number') generation.top_p = body.top_p;
   if (body.top_k !== undefined && body.top_k !== null) {
     if (typeof body.top_k !== 'number') throw new InvalidGenerationRequestError('top_k must be an integer ≥ 0 (0 = off).', 'top_k');
-    generation.top_k = generation.top_k === 1 ? 1 : body.top_k;
+    // vLLM's -1 means off, as the engine's 0 does
+    generation.top_k = generation.top_k === 1 ? 1 : Math.max(0, body.top_k);
   }
   if (typeof body.seed === 'number') generation.seed = body.seed;
   if (typeof body.max_tokens === 'number') generation.max_tokens = body.max_tokens;
