@@ -1,15 +1,15 @@
 /**
  * The gateway's Hono app: the route table and middleware order, in one place.
  *
- *   request-id → access log → CORS → (POST /v1/*) body limit → JSON body → handler
+ *   request-id → client signal → access log → CORS → (POST /v1/*) JSON body (size-limited) → handler
  *   errors: GatewayError → OpenAI envelope; anything else → logged 500 `server_error`
  */
-import { errorResponse, errors, GatewayError } from '@distillgate/protocol';
+import { errorResponse, GatewayError } from '@distillgate/protocol';
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import type { GatewayDeps, GatewayEnv } from './env.ts';
 import { accessLog } from './middleware/access-log/index.ts';
+import { clientSignal } from './middleware/client-signal/index.ts';
 import { jsonBody } from './middleware/json-body/index.ts';
 import { requestId } from './middleware/request-id/index.ts';
 import { completionRoute } from './routes/completions.ts';
@@ -39,6 +39,7 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
   const app = new Hono<GatewayEnv>();
 
   app.use(requestId());
+  app.use(clientSignal());
   app.use(accessLog(logger));
   if (config.server.cors.origins.length > 0) {
     const origins = config.server.cors.origins;
@@ -53,14 +54,10 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
     );
   }
 
-  const limitBody = bodyLimit({
-    maxSize: config.server.maxBodyBytes,
-    onError: () => errorResponse(errors.requestTooLarge(config.server.maxBodyBytes)),
-  });
-  const body = [limitBody, jsonBody()] as const;
+  const body = jsonBody(config.server.maxBodyBytes);
 
-  app.post('/v1/chat/completions', ...body, completionRoute(deps, 'chat.completions'));
-  app.post('/v1/completions', ...body, completionRoute(deps, 'completions'));
+  app.post('/v1/chat/completions', body, completionRoute(deps, 'chat.completions'));
+  app.post('/v1/completions', body, completionRoute(deps, 'completions'));
   app.get('/v1/models', modelsRoute(deps));
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
@@ -80,7 +77,7 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
   app.onError((err, c) => {
     // The client went away (mid-body or before the answer): nobody reads this response; record it
     // as 499 (nginx's "client closed request"), not as a server or upstream error.
-    if (c.req.raw.signal.aborted) {
+    if (c.get('clientSignal')?.aborted) {
       logger.info('client closed request', { request_id: c.get('requestId') });
       return c.body(null, CLIENT_CLOSED_REQUEST as 200);
     }

@@ -21,6 +21,8 @@ export interface GatewayDeps {
 export interface GatewayVariables {
   /** Set by the request-id middleware: the client's valid `x-request-id`, or a new UUID. */
   requestId: string;
+  /** Fires when the client disconnects before the response finished (set by `clientSignal()`). */
+  clientSignal: AbortSignal;
   /** The decoded JSON object body (set by `jsonBody()`). */
   body: Record<string, unknown>;
 }

@@ -25,7 +25,7 @@ export function completionRoute(deps: GatewayDeps, endpoint: Endpoint): Handler<
       request: request as unknown as JsonObject,
       targets,
       requestId: c.get('requestId'),
-      signal: c.req.raw.signal,
+      signal: c.get('clientSignal'),
     };
     return request.stream === true ? relayStream(ctx) : relayJson(ctx);
   };
