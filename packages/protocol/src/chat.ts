@@ -7,15 +7,7 @@
 import { z } from 'zod';
 import { type ChatMessage, chatMessageSchema, joinTextParts } from './chat-messages.ts';
 import { errors } from './errors.ts';
-import {
-  type CommonRequestFields,
-  checkCommonRules,
-  commonFields,
-  dropNulls,
-  normaliseStop,
-  optional,
-  parseObject,
-} from './request-fields.ts';
+import { type CommonRequestFields, commonFields, optional, parseRequest } from './request-fields.ts';
 
 export type { ChatContentPart, ChatMessage, ChatRole, ChatToolCall } from './chat-messages.ts';
 
@@ -47,8 +39,6 @@ const chatRequestSchema = z.looseObject({
   response_format: z.looseObject({ type: z.enum(['text', 'json_object', 'json_schema']) }).optional(),
 });
 
-const KNOWN_FIELDS = Object.keys(chatRequestSchema.shape);
-
 /**
  * Validates and normalises a chat completion request body (already JSON-parsed).
  * @throws {GatewayError} 400 on the first problem: `invalid_json` if `body` is not an object;
@@ -56,11 +46,7 @@ const KNOWN_FIELDS = Object.keys(chatRequestSchema.shape);
  *   such as `messages[0].content[1].type`, `stop`, `top_logprobs`.
  */
 export function parseChatCompletionRequest(body: unknown): ChatCompletionRequest {
-  const req: Record<string, unknown> = parseObject(chatRequestSchema, body);
-  dropNulls(req, KNOWN_FIELDS);
-  normaliseStop(req);
-  const broken = checkCommonRules(req);
-  if (broken) throw broken;
+  const req = parseRequest(chatRequestSchema, body);
   if (req.top_logprobs !== undefined && req.logprobs !== true) {
     throw errors.invalidValue('top_logprobs', "Invalid value for 'top_logprobs': only allowed when 'logprobs' is true.");
   }

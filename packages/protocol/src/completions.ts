@@ -5,15 +5,7 @@
  */
 import { z } from 'zod';
 import { errors } from './errors.ts';
-import {
-  type CommonRequestFields,
-  checkCommonRules,
-  commonFields,
-  dropNulls,
-  normaliseStop,
-  optional,
-  parseObject,
-} from './request-fields.ts';
+import { type CommonRequestFields, commonFields, optional, parseRequest } from './request-fields.ts';
 
 /** Prompt(s): text, a batch of texts, token ids, or a batch of token-id arrays (ids ≥ 0). */
 export type CompletionPrompt = string | string[] | number[] | number[][];
@@ -45,19 +37,13 @@ const completionRequestSchema = z.looseObject({
   suffix: optional(z.string()),
 });
 
-const KNOWN_FIELDS = Object.keys(completionRequestSchema.shape);
-
 /**
  * Validates and normalises a completion request body (already JSON-parsed).
  * @throws {GatewayError} 400 on the first problem: `invalid_json` if `body` is not an object;
  *   `missing_required_parameter` / `invalid_value` with `param` such as `prompt`, `logprobs`, `stop`.
  */
 export function parseCompletionRequest(body: unknown): CompletionRequest {
-  const req: Record<string, unknown> = parseObject(completionRequestSchema, body);
-  dropNulls(req, KNOWN_FIELDS);
-  normaliseStop(req);
-  const broken = checkCommonRules(req);
-  if (broken) throw broken;
+  const req = parseRequest(completionRequestSchema, body);
   if (typeof req.best_of === 'number' && typeof req.n === 'number' && req.best_of < req.n) {
     throw errors.invalidValue('best_of', "Invalid value for 'best_of': must be greater than or equal to 'n'.");
   }

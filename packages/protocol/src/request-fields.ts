@@ -122,3 +122,17 @@ export function checkCommonRules(req: Record<string, unknown>): GatewayError | u
   }
   return undefined;
 }
+
+/**
+ * The steps both endpoints share, in order: validate against `schema`, drop nulls of its known
+ * fields, normalise `stop`, check the cross-field rules.
+ * @throws {GatewayError} 400 on the first problem
+ */
+export function parseRequest<T extends z.ZodObject>(schema: T, body: unknown): Record<string, unknown> {
+  const req: Record<string, unknown> = parseObject(schema, body);
+  dropNulls(req, Object.keys(schema.shape));
+  normaliseStop(req);
+  const broken = checkCommonRules(req);
+  if (broken) throw broken;
+  return req;
+}
