@@ -2,6 +2,7 @@
  * `server.maxBodyBytes` (413 whether the size is declared or streamed, before any upstream call)
  * and `server.cors` (preflight without auth, exposed headers; nothing at all when no origins).
  */
+import { connect } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { chatBody, conforms, expectError, post, REQUEST_TIMEOUT_MS, type Stack, startStack } from './helpers.ts';
 
@@ -130,5 +131,34 @@ describe('server.cors', () => {
       const cors = [...res.headers.keys()].filter((name) => name.startsWith('access-control-'));
       expect(cors).toEqual([]);
     }
+  });
+});
+
+describe('requests the HTTP parser refuses still get the error envelope', () => {
+  /** Sends raw bytes on a fresh socket and returns everything the gateway answers. */
+  function rawExchange(url: string, request: string): Promise<string> {
+    const { hostname, port } = new URL(url);
+    return new Promise((resolve, reject) => {
+      const socket = connect(Number(port), hostname, () => socket.end(request));
+      let answer = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (d: string) => {
+        answer += d;
+      });
+      socket.on('close', () => resolve(answer));
+      socket.on('error', reject);
+      socket.setTimeout(REQUEST_TIMEOUT_MS, () => socket.destroy(new Error('no answer')));
+    });
+  }
+
+  it.each([
+    ['headers over the limit', `POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nx-big: ${'a'.repeat(100_000)}\r\n\r\n`, 431],
+    ['malformed framing', 'POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-length: nope\r\n\r\n', 400],
+  ])('%s', async (_name, request, status) => {
+    const answer = await rawExchange(plain.url, request);
+    expect(answer.startsWith(`HTTP/1.1 ${status} `), answer.slice(0, 80)).toBe(true);
+    const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));
+    conforms('ErrorResponse', body);
+    expectNoUpstreamRequest(plain);
   });
 });
