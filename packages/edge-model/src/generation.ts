@@ -8,7 +8,8 @@
  * `done.text`) is the completion.
  */
 import { type Decoder, type KvSequence, lastRow } from './decoder.ts';
-import { confidence, logSoftmax, type TokenConfidence, type TokenLogprob, tokenLogprob } from './logprobs.ts';
+import { confidence, logSoftmax, type TokenConfidence, type TokenDisplay, type TokenLogprob, tokenLogprob } from './logprobs.ts';
+import { type PromptLogprob, promptLogprobs, tokenIdDisplay } from './prompt-logprobs.ts';
 import type { PreparedRequest } from './request.ts';
 import { Sampler } from './sampling.ts';
 import type { JobOutcome, StepJob } from './scheduler.ts';
@@ -40,6 +41,8 @@ export interface DoneEvent {
   /** Counted with the model's own tokenizer; completion_tokens includes an end-of-text token. */
   usage: { prompt_tokens: number; completion_tokens: number };
   timings: { queueMs: number; prefillMs: number; decodeMs: number };
+  /** One entry per prompt token (the first one's logprob null) when the request set `prompt_logprobs`. */
+  prompt_logprobs?: PromptLogprob[];
 }
 
 export type GenerationEvent = TokenEvent | DoneEvent;
@@ -55,6 +58,8 @@ export class Generation implements StepJob {
   private completionTokens = 0;
   private readonly submittedMs = performance.now();
   private readonly timings = { queueMs: 0, prefillMs: 0, decodeMs: 0 };
+  private readonly display: TokenDisplay;
+  private scoredPrompt: PromptLogprob[] | undefined;
 
   constructor(
     private readonly decoder: Decoder,
@@ -66,14 +71,18 @@ export class Generation implements StepJob {
     this.seq = decoder.newSequence();
     this.sampler = new Sampler(request.sampling);
     this.stop = new StopMatcher(request.stop);
+    this.display = request.tokensAsIds ? tokenIdDisplay(tokenizer) : tokenizer;
   }
 
   async step(): Promise<boolean> {
     const started = performance.now();
     const prefill = this.seq.length === 0;
     if (prefill) this.timings.queueMs = started - this.submittedMs;
-    const logits = lastRow(await this.decoder.forward(this.seq, prefill ? this.request.promptIds : [this.lastToken]));
-    const ending = this.sampleAndEmit(this.maskUnknownIds(logits));
+    const all = await this.decoder.forward(this.seq, prefill ? this.request.promptIds : [this.lastToken]);
+    if (prefill && this.request.promptLogprobs !== null)
+      this.scoredPrompt = promptLogprobs(all, this.request.promptIds, this.request.promptLogprobs, this.display);
+    // max_tokens 0 (scoring only): the prefill was the whole job
+    const ending = this.request.maxTokens === 0 ? { by: 'max_tokens' as const } : this.sampleAndEmit(this.maskUnknownIds(lastRow(all)));
     this.timings[prefill ? 'prefillMs' : 'decodeMs'] += performance.now() - started;
     if (ending) this.emit(this.doneEvent(ending));
     return ending !== null;
@@ -98,7 +107,7 @@ export class Generation implements StepJob {
       index,
       tokenId: token,
       text: released.text,
-      logprobs: this.request.topLogprobs === null ? null : tokenLogprob(lp, token, this.request.topLogprobs, this.tokenizer),
+      logprobs: this.request.topLogprobs === null ? null : tokenLogprob(lp, token, this.request.topLogprobs, this.display),
       confidence: confidence(lp),
     });
     if (released.stopped) return { by: 'stop', matched: released.matched! };
@@ -126,6 +135,7 @@ export class Generation implements StepJob {
       text,
       usage: { prompt_tokens: this.request.promptIds.length, completion_tokens: this.completionTokens },
       timings: { ...this.timings },
+      ...(this.scoredPrompt ? { prompt_logprobs: this.scoredPrompt } : {}),
     };
   }
 

@@ -22,9 +22,11 @@ export {
 } from './logprobs.ts';
 export { type ModelManifest, parseManifest } from './manifest.ts';
 export { Xoshiro128StarStar } from './prng.ts';
+export { type PromptLogprob, promptLogprobs, tokenIdDisplay } from './prompt-logprobs.ts';
 export type { GenerationRequest, PreparedRequest } from './request.ts';
 export { argmax, type Candidates, candidates, Sampler, type SamplingParams } from './sampling.ts';
 export type { SchedulerOptions } from './scheduler.ts';
 export { StopMatcher, type StopResult } from './stop.ts';
 export { loadTokenizer, type ModelTokenizer } from './tokenizer.ts';
 export { tokenString, Utf8Stream } from './utf8-stream.ts';
+export { EdgeWire, type EdgeWireOptions, type LogprobsShape, type WireEndpoint } from './wire.ts';

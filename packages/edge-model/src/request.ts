@@ -21,6 +21,13 @@ export interface GenerationRequest extends SamplingParams {
   logprobs?: boolean;
   /** Alternatives per token, 0..20 (needs `logprobs`). @default 0 */
   top_logprobs?: number;
+  /**
+   * Score the prompt too (vLLM's `prompt_logprobs`): 0..20 alternatives per prompt token, reported
+   * on the done event (OpenAI `echo` + `logprobs`). Allows `max_tokens: 0` (score only). @default off
+   */
+  prompt_logprobs?: number;
+  /** Token strings in logprob entries as `"token_id:<n>"` (vLLM's field). @default false */
+  return_tokens_as_token_ids?: boolean;
 }
 
 export interface PreparedRequest {
@@ -30,19 +37,26 @@ export interface PreparedRequest {
   stop: string[];
   /** null = no logprobs; else how many alternatives per token. */
   topLogprobs: number | null;
+  /** null = the prompt is not scored; else how many alternatives per prompt token. */
+  promptLogprobs: number | null;
+  tokensAsIds: boolean;
 }
 
 const invalid = (param: string, message: string) => new InvalidGenerationRequestError(message, param);
 
 function checkRange(request: GenerationRequest): void {
-  const { temperature, top_p, top_k, seed, max_tokens, top_logprobs } = request;
+  const { temperature, top_p, top_k, seed, max_tokens, top_logprobs, prompt_logprobs } = request;
+  const scoring = prompt_logprobs !== undefined;
   if (temperature !== undefined && !(temperature >= 0 && temperature <= 2))
     throw invalid('temperature', 'temperature must be between 0 and 2.');
   if (top_p !== undefined && !(top_p > 0 && top_p <= 1)) throw invalid('top_p', 'top_p must be in (0, 1].');
   if (top_k !== undefined && !(Number.isInteger(top_k) && top_k >= 0)) throw invalid('top_k', 'top_k must be an integer ≥ 0 (0 = off).');
   if (seed !== undefined && !Number.isSafeInteger(seed)) throw invalid('seed', 'seed must be an integer.');
-  if (max_tokens !== undefined && !(Number.isInteger(max_tokens) && max_tokens >= 1))
-    throw invalid('max_tokens', 'max_tokens must be an integer ≥ 1.');
+  if (max_tokens !== undefined && !(Number.isInteger(max_tokens) && max_tokens >= (scoring ? 0 : 1)))
+    throw invalid('max_tokens', `max_tokens must be an integer ≥ ${scoring ? 0 : 1}.`);
+  if (scoring && !(Number.isInteger(prompt_logprobs) && prompt_logprobs >= 0 && prompt_logprobs <= MAX_TOP_LOGPROBS)) {
+    throw invalid('prompt_logprobs', `prompt_logprobs must be an integer between 0 and ${MAX_TOP_LOGPROBS}.`);
+  }
   if (top_logprobs !== undefined && !(Number.isInteger(top_logprobs) && top_logprobs >= 0 && top_logprobs <= MAX_TOP_LOGPROBS)) {
     throw invalid('top_logprobs', `top_logprobs must be an integer between 0 and ${MAX_TOP_LOGPROBS}.`);
   }
@@ -88,7 +102,7 @@ export function prepareRequest(
   const ids = promptIds(request, tokenizer, chatTemplate);
   const param = request.messages !== undefined ? 'messages' : 'prompt';
   const maxTokens = request.max_tokens ?? contextLength - ids.length;
-  if (maxTokens < 1 || ids.length + maxTokens > contextLength)
+  if (maxTokens < (request.prompt_logprobs === undefined ? 1 : 0) || ids.length + maxTokens > contextLength)
     throw new ContextLengthExceededError(ids.length, Math.max(1, maxTokens), contextLength, param);
   const stop = request.stop == null ? [] : typeof request.stop === 'string' ? [request.stop] : [...request.stop];
   return {
@@ -97,5 +111,7 @@ export function prepareRequest(
     sampling: { temperature: request.temperature, top_p: request.top_p, top_k: request.top_k, seed: request.seed },
     stop: stop.filter((s) => s !== ''),
     topLogprobs: request.logprobs ? (request.top_logprobs ?? 0) : null,
+    promptLogprobs: request.prompt_logprobs ?? null,
+    tokensAsIds: request.return_tokens_as_token_ids === true,
   };
 }

@@ -2,7 +2,7 @@
  * Serving a completion from an edge model (the runtime behind `deps.edge` is Node's worker thread
  * or the Workers isolate; this file does not know which). One attempt of the failover: map the
  * request (edge/request.ts), admit it (`EdgeProvider.generate`), then
- * - JSON: collect every event and build the response (edge/wire.ts);
+ * - JSON: collect every event and build the response (@distillgate/edge-model/wire);
  * - SSE: wait for the first event (the first token exists: the first byte can go), then write one
  *   chunk per token as it arrives. Failures before the first event let the next target try.
  *
@@ -10,13 +10,13 @@
  * while someone reads it); a client disconnect aborts the generation.
  */
 import type { DoneEvent, GenerationEvent, TokenEvent } from '@distillgate/edge-model';
+import { EdgeWire } from '@distillgate/edge-model/wire';
 import { costMicroUsd } from '@distillgate/metering';
 import { encodeSseData, errors, SSE_DONE } from '@distillgate/protocol';
 import type { AttemptOutcome, EdgeTarget, JsonObject } from '@distillgate/router';
 import { edgeFailure } from '../edge/failure.ts';
 import { EdgeUnavailableError } from '../edge/provider.ts';
 import { type EdgeRequest, toEdgeRequest } from '../edge/request.ts';
-import { EdgeWire } from '../edge/wire.ts';
 import { type CompletionContext, completionId, type Served, usageExtension, wantsUsage } from './context.ts';
 import type { Failure } from './failure-error.ts';
 

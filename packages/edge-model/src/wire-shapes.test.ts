@@ -1,5 +1,5 @@
-import type { DoneEvent, TokenEvent } from '@distillgate/edge-model';
 import { describe, expect, it } from 'vitest';
+import type { DoneEvent, TokenEvent } from './generation.ts';
 import { EdgeWire } from './wire.ts';
 
 const confidence = { maxProb: 0.5, entropyNats: 1, top1Top2Margin: 0.1 };

@@ -1,6 +1,7 @@
 /**
- * Edge engine events → OpenAI's wire objects, in the same shapes a relayed upstream answer has
- * (spec components CreateChatCompletionResponse, CreateChatCompletionStreamResponse,
+ * Engine events → OpenAI's wire objects, shared by every server of an EdgeEngine (the gateway's
+ * edge target, gpu-worker/server), in the same shapes a relayed upstream answer has (spec
+ * components CreateChatCompletionResponse, CreateChatCompletionStreamResponse,
  * CreateCompletionResponse): one choice at index 0, `finish_reason` stop/length, `usage` counted
  * by the model's own tokenizer, logprobs in the endpoint's shape.
  *
@@ -9,10 +10,18 @@
  *
  * `text_offset` is the completion's length in UTF-16 code units when the token's event arrived
  * (text held back — half a character, a possible stop prefix — is counted when released).
+ * With `echo` (legacy only) the prompt's text and its scored tokens (done.prompt_logprobs, the first
+ * one null as in OpenAI/vLLM) come first.
  */
-import type { DoneEvent, TokenEvent, TokenLogprob } from '@distillgate/edge-model';
-import type { Endpoint, JsonObject } from '@distillgate/router';
-import type { LogprobsShape } from './request.ts';
+import type { DoneEvent, TokenEvent } from './generation.ts';
+import type { TokenLogprob } from './logprobs.ts';
+import type { PromptLogprob } from './prompt-logprobs.ts';
+
+/** Which OpenAI endpoint the response is for. */
+export type WireEndpoint = 'chat.completions' | 'completions';
+/** How logprobs go on the wire: chat entries, the legacy `{tokens, token_logprobs, …}` object, or none. */
+export type LogprobsShape = 'chat' | 'legacy' | null;
+type JsonObject = Record<string, unknown>;
 
 /** OpenAI's stand-in for a log-probability of −∞ (JSON has no infinities). */
 const LOGPROB_FLOOR = -9999;
@@ -30,13 +39,13 @@ function chatEntry(lp: TokenLogprob): JsonObject {
 
 interface LegacyLogprobs {
   tokens: string[];
-  token_logprobs: number[];
-  top_logprobs: Record<string, number>[];
+  token_logprobs: Array<number | null>;
+  top_logprobs: Array<Record<string, number> | null>;
   text_offset: number[];
 }
 
 export interface EdgeWireOptions {
-  endpoint: Endpoint;
+  endpoint: WireEndpoint;
   /** Response id (`chatcmpl-…` / `cmpl-…`), the same on every chunk. */
   id: string;
   /** Served model id (without version). */
@@ -44,6 +53,8 @@ export interface EdgeWireOptions {
   logprobs: LogprobsShape;
   /** Unix seconds. @default now */
   created?: number;
+  /** Legacy completions: the prompt's text, returned before the completion (`echo: true`). @default none */
+  echo?: { text: string };
 }
 
 /** Builds one response: either chunk by chunk (streaming) or whole from collected events. */
@@ -98,8 +109,9 @@ export class EdgeWire {
 
   /** The non-streamed response for a generation's token events and its done event. */
   response(tokens: TokenEvent[], done: DoneEvent): JsonObject {
-    const text = tokens.map((t) => t.text).join('') + done.text;
-    const logprobs = this.logprobsOf(tokens, 0);
+    const echo = this.chat ? '' : (this.options.echo?.text ?? '');
+    const text = echo + tokens.map((t) => t.text).join('') + done.text;
+    const logprobs = this.withEcho(this.logprobsOf(tokens, echo.length), done);
     const choice = this.chat
       ? { index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs, finish_reason: done.finish_reason }
       : { index: 0, text, logprobs, finish_reason: done.finish_reason };
@@ -111,7 +123,47 @@ export class EdgeWire {
     };
   }
 
+  /**
+   * Streamed echo: the prompt's text (and scored tokens) as one chunk before the first token; the
+   * first token's text offsets then count from the prompt's end. Null when not echoing.
+   */
+  echoChunk(done: DoneEvent | null, scored: DoneEvent['prompt_logprobs']): JsonObject | null {
+    if (this.chat || this.options.echo === undefined) return null;
+    const text = this.options.echo.text;
+    this.offset = text.length;
+    const logprobs = this.options.logprobs === null ? null : this.promptLogprobsOf(scored ?? done?.prompt_logprobs ?? []);
+    return this.chunk({ content: text }, logprobs as JsonObject | null, null);
+  }
+
   // ---- shapes ------------------------------------------------------------------------------
+
+  /** Legacy logprobs of the prompt: its tokens with offsets into the prompt text (the first scored null). */
+  private promptLogprobsOf(scored: PromptLogprob[]): LegacyLogprobs {
+    const legacy: LegacyLogprobs = { tokens: [], token_logprobs: [], top_logprobs: [], text_offset: [] };
+    const utf8 = new TextDecoder('utf-8', { fatal: false });
+    let offset = 0;
+    for (const entry of scored) {
+      legacy.tokens.push(entry.token);
+      legacy.token_logprobs.push(entry.logprob === null ? null : finite(entry.logprob));
+      legacy.top_logprobs.push(entry.top_logprobs && Object.fromEntries(entry.top_logprobs.map((a) => [a.token, finite(a.logprob)])));
+      legacy.text_offset.push(offset);
+      offset += utf8.decode(Uint8Array.from(entry.bytes), { stream: true }).length;
+    }
+    return legacy;
+  }
+
+  /** Prepends the echoed prompt's logprobs to the completion's (legacy, `echo` only). */
+  private withEcho(logprobs: JsonObject | null, done: DoneEvent): JsonObject | null {
+    if (this.chat || this.options.echo === undefined || logprobs === null) return logprobs;
+    const prompt = this.promptLogprobsOf(done.prompt_logprobs ?? []);
+    const gen = logprobs as unknown as LegacyLogprobs;
+    return {
+      tokens: [...prompt.tokens, ...gen.tokens],
+      token_logprobs: [...prompt.token_logprobs, ...gen.token_logprobs],
+      top_logprobs: [...prompt.top_logprobs, ...gen.top_logprobs],
+      text_offset: [...prompt.text_offset, ...gen.text_offset],
+    };
+  }
 
   private chunk(delta: JsonObject, logprobs: JsonObject | null, finishReason: string | null): JsonObject {
     const choice = this.chat
