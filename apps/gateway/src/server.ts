@@ -29,6 +29,8 @@ export interface RunningGateway {
 export async function startGateway(config: Config, logLevel: 'debug' | 'info' | 'warn' | 'error' = 'info'): Promise<RunningGateway> {
   const logger = createJsonLogger(logLevel, batchedStdioSink());
   const registry = new UpstreamRegistry(config, nodeFetchFor);
+  // active health checks of `pool` members run on Node only (Workers rely on the passive checks)
+  registry.pool.startHealthChecks(registry.poolMembers());
   const edge = config.edge.models.length > 0 ? new NodeEdgeProvider({ ...config.edge, logger }) : undefined;
   const app = createApp({ config, registry, logger, ...(edge ? { edge } : {}) });
   return new Promise((resolve, reject) => {
@@ -38,6 +40,7 @@ export async function startGateway(config: Config, logLevel: 'debug' | 'info' | 
         url,
         port: info.port,
         close: async () => {
+          registry.pool.stopHealthChecks();
           await new Promise<void>((done) => server.close(() => done()));
           await edge?.close();
         },

@@ -55,6 +55,7 @@ describe('parseConfig defaults', () => {
       ...upstream,
       version: 'upstream',
       timeouts: { connectMs: 5_000, firstByteMs: 60_000, idleMs: 5 },
+      health: { path: '/health', healthCheckMs: 5_000, timeoutMs: 2_000, failureThreshold: 3, cooldownMs: 5_000 },
     });
     expect(config.models.auto).toEqual({ policy: 'failover', targets: [{ upstream: 'local' }] });
     expect(config.server.cors.origins).toEqual([]);

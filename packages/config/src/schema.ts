@@ -17,6 +17,30 @@ export const upstreamTimeoutsSchema = z.strictObject({
   idleMs: z.int().positive().default(30_000),
 });
 
+/**
+ * Health of one upstream as a member of a `pool` alias: active checks (Node only; Workers rely on
+ * the passive ones) and the circuit breaker that passive failures (connect errors, timeouts, 5xx,
+ * broken streams) trip.
+ */
+export const upstreamHealthSchema = z.strictObject({
+  /** Path GETed on the upstream's origin by the active check; any 2xx is healthy (vLLM and our gpu-worker: `/health`; others: `/v1/models`). @default "/health" */
+  path: z.string().startsWith('/').default('/health'),
+  /** Interval between active checks. @unit ms @default 5000 */
+  healthCheckMs: z.int().positive().default(5_000),
+  /**
+   * Prometheus path on the upstream's origin scraped at each passing active check for
+   * `vllm:num_requests_waiting`, which the balancer adds to the member's in-flight count (vLLM and
+   * our gpu-worker: `/metrics`). @default none (balance on the gateway's own in-flight count only)
+   */
+  metricsPath: z.string().startsWith('/').optional(),
+  /** An active check (and a metrics scrape) that takes longer fails. @unit ms @default 2000 */
+  timeoutMs: z.int().positive().default(2_000),
+  /** Consecutive failed attempts that open the member's circuit breaker. @default 3 */
+  failureThreshold: z.int().positive().default(3),
+  /** How long an open breaker keeps the member out before one half-open probe request. @unit ms @default 5000 */
+  cooldownMs: z.int().positive().default(5_000),
+});
+
 /** One OpenAI-compatible upstream (our gpu-worker, vLLM, any `/v1/chat/completions` server). */
 export const upstreamSchema = z.strictObject({
   /** Unique name, referenced by `models{}.targets[].upstream`. */
@@ -33,6 +57,7 @@ export const upstreamSchema = z.strictObject({
   /** Version reported in `x-distillgate-model: <id>@<version>`. @default "upstream" */
   version: z.string().min(1).default('upstream'),
   timeouts: upstreamTimeoutsSchema.default(upstreamTimeoutsSchema.parse({})),
+  health: upstreamHealthSchema.default(upstreamHealthSchema.parse({})),
 });
 
 /** A routing target on the upstream pool: an upstream and, optionally, the model id to ask it for. */
@@ -56,11 +81,13 @@ export const targetSchema = z.union([poolTargetSchema, edgeTargetSchema], {
 /**
  * A model alias (e.g. `auto`). `failover`: try targets in order, moving on only before the first
  * byte reached the client (an edge target also moves on when it is overloaded, unavailable, or
- * cannot serve the request: context too long, an unsupported parameter). Later parts add policies
- * (pool balancing, cascade, learned routing).
+ * cannot serve the request: context too long, an unsupported parameter). `pool`: the targets
+ * (upstreams only) are balanced by power-of-two-choices on outstanding requests, skipping members
+ * that are unhealthy, cooling down (breaker open) or inside their Retry-After window; the others
+ * are the failover order. Later parts add policies (cascade, learned routing).
  */
 export const modelAliasSchema = z.strictObject({
-  policy: z.enum(['failover']).default('failover'),
+  policy: z.enum(['failover', 'pool']).default('failover'),
   targets: z.array(targetSchema).min(1),
 });
 
@@ -149,7 +176,9 @@ export const configSchema = z
     });
     for (const [alias, def] of Object.entries(config.models)) {
       def.targets.forEach((t, j) => {
-        if ('edge' in t) {
+        if ('edge' in t && def.policy === 'pool') {
+          ctx.addIssue({ code: 'custom', path: ['models', alias, 'targets', j], message: 'a "pool" alias balances upstreams only' });
+        } else if ('edge' in t) {
           if (!edgeModels.has(t.edge)) {
             ctx.addIssue({
               code: 'custom',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type AttemptOutcome, tryInOrder } from './failover.ts';
+import { MemberState } from './pool/member.ts';
 import type { Target } from './targets.ts';
 import { type AttemptFailure, httpFailure } from './upstream/failure.ts';
 import type { OpenAICompatibleUpstream, Outcome } from './upstream/openai-compatible.ts';
@@ -10,6 +11,7 @@ const target = (name: string): Target => ({
   upstream: { name } as OpenAICompatibleUpstream,
   model: `${name}-model`,
   version: 'v1',
+  state: new MemberState(name, { failureThreshold: 3, cooldownMs: 1000 }),
 });
 const A = target('a');
 const B = target('b');

@@ -1,5 +1,10 @@
 export * from './failover.ts';
 export * from './logger.ts';
+export { balance } from './pool/balancer.ts';
+export { fetchProbe, HealthChecker, type HealthProbe } from './pool/health-checker.ts';
+export { type BreakerState, countsAgainstMember, MemberState } from './pool/member.ts';
+export { UpstreamPool } from './pool/pool.ts';
+export { fetchWaiting, parseWaiting, type WaitingScrape } from './pool/waiting-scrape.ts';
 export * from './targets.ts';
 export * from './upstream/failure.ts';
 export * from './upstream/openai-compatible.ts';

@@ -46,3 +46,37 @@ describe('UpstreamRegistry.list', () => {
     ]);
   });
 });
+
+describe('UpstreamRegistry with a pool alias', () => {
+  const poolConfig = parseConfig({
+    upstreams: [
+      { name: 'a', baseUrl: 'http://127.0.0.1:9/v1', models: ['teacher'] },
+      { name: 'b', baseUrl: 'http://127.0.0.1:10/v1', models: ['teacher'] },
+      { name: 'c', baseUrl: 'http://127.0.0.1:11/v1', models: ['teacher'] },
+    ],
+    edge: { models: [] },
+    models: { balanced: { policy: 'pool', targets: [{ upstream: 'a' }, { upstream: 'b' }] } },
+  });
+  const pool = new UpstreamRegistry(poolConfig, () => fetch);
+
+  it('resolves to the available members, less loaded first, each target carrying its member state', () => {
+    pool.pool.member('a').inFlight = 3;
+    const targets = pool.resolve('balanced') ?? [];
+    expect(targets.map((t) => t.member)).toEqual(['b', 'a']);
+    expect(targets[0]).toMatchObject({ kind: 'pool', state: pool.pool.member('b') });
+    pool.pool.member('b').setHealthy(false);
+    expect(pool.resolve('balanced')?.map((t) => t.member)).toEqual(['a']);
+    pool.pool.member('a').setHealthy(false);
+    expect(pool.resolve('balanced')).toEqual([]);
+  });
+
+  it('health-checks only the members of pool aliases', () => {
+    expect(pool.poolMembers()).toEqual(['a', 'b']);
+  });
+
+  it('rejects an edge target in a pool alias', () => {
+    expect(() => parseConfig({ edge: { models: ['s'] }, models: { p: { policy: 'pool', targets: [{ edge: 's' }] } } })).toThrow(
+      /balances upstreams only/,
+    );
+  });
+});

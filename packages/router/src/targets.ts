@@ -8,6 +8,8 @@
  * means is known only where it is served.
  */
 import type { Config } from '@distillgate/config';
+import type { MemberState } from './pool/member.ts';
+import { UpstreamPool } from './pool/pool.ts';
 import { OpenAICompatibleUpstream } from './upstream/openai-compatible.ts';
 import type { FetchLike } from './upstream/timed-fetch.ts';
 
@@ -21,6 +23,8 @@ export interface PoolTarget {
   model: string;
   /** Version for `x-distillgate-model: <model>@<version>`. */
   version: string;
+  /** The member's pool state: the relay calls `state.begin()` per attempt and reports its outcome. */
+  state: MemberState;
 }
 
 /** An edge model (config `edge.models`), served in-process; its version comes from its channels.json. */
@@ -49,6 +53,8 @@ const edgeTarget = (model: string): EdgeTarget => ({ kind: 'edge', member: `edge
 export class UpstreamRegistry {
   private readonly upstreams = new Map<string, OpenAICompatibleUpstream>();
   private readonly edgeModels: ReadonlySet<string>;
+  /** Per-member state (load, health, breaker, Retry-After) and the balancer of `pool` aliases. */
+  readonly pool: UpstreamPool;
 
   /**
    * @param fetchFor the transport for each member (Node: an undici Agent with its connect timeout;
@@ -60,17 +66,29 @@ export class UpstreamRegistry {
   ) {
     for (const u of config.upstreams) this.upstreams.set(u.name, new OpenAICompatibleUpstream(u, fetchFor(u)));
     this.edgeModels = new Set(config.edge.models);
+    this.pool = new UpstreamPool(config.upstreams);
   }
 
-  /** Targets for `model`, in failover order; undefined when nothing serves it (→ 404 model_not_found). */
+  /** Upstreams named by a `pool` alias: the ones active health checks watch (Node only). */
+  poolMembers(): string[] {
+    return Object.values(this.config.models)
+      .filter((alias) => alias.policy === 'pool')
+      .flatMap((alias) => alias.targets.flatMap((t) => ('upstream' in t ? [t.upstream] : [])));
+  }
+
+  /**
+   * Targets for `model`, in the order to try them; undefined when nothing serves it (→ 404
+   * model_not_found). A `pool` alias yields its available members, balanced (possibly none).
+   */
   resolve(model: string): Target[] | undefined {
     const alias = this.config.models[model];
     if (alias) {
-      return alias.targets.map((t): Target => {
+      const targets = alias.targets.map((t): Target => {
         if ('edge' in t) return edgeTarget(t.edge);
         const upstream = this.upstreams.get(t.upstream) as OpenAICompatibleUpstream; // checked by the config schema
         return this.poolTarget(upstream, t.model ?? (upstream.config.models[0] as string));
       });
+      return alias.policy === 'pool' ? this.pool.order(targets) : targets;
     }
     if (this.edgeModels.has(model)) return [edgeTarget(model)];
     const targets = [...this.upstreams.values()].filter((u) => u.config.models.includes(model)).map((u) => this.poolTarget(u, model));
@@ -93,6 +111,13 @@ export class UpstreamRegistry {
   }
 
   private poolTarget(upstream: OpenAICompatibleUpstream, model: string): PoolTarget {
-    return { kind: 'pool', member: upstream.name, upstream, model, version: upstream.config.version };
+    return {
+      kind: 'pool',
+      member: upstream.name,
+      upstream,
+      model,
+      version: upstream.config.version,
+      state: this.pool.member(upstream.name),
+    };
   }
 }

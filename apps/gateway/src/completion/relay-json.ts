@@ -27,11 +27,13 @@ export async function relayJson(ctx: CompletionContext): Promise<Response> {
 /** One pool member: relay, then rewrite `id`/`model`/`finish_reason` and price its usage. */
 async function poolJson(ctx: CompletionContext, target: PoolTarget): Promise<AttemptOutcome<JsonAnswer, Failure>> {
   const { deps, requestId } = ctx;
+  const end = target.state.begin();
   const outcome = await target.upstream.createJson(
     ctx.endpoint,
     { ...ctx.request, model: target.model },
     { signal: ctx.signal, requestId },
   );
+  end(outcome.ok ? { ok: true } : outcome);
   if (!outcome.ok) return outcome;
   const body = outcome.value;
   rewriteInPlace(body, { id: completionId(ctx), model: target.model, requestId, logger: deps.logger });

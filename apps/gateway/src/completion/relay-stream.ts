@@ -50,11 +50,15 @@ export async function relayStream(ctx: CompletionContext): Promise<Response> {
 
 /** One pool member: open until the first payload, then the relayed body. */
 async function openPoolStream(ctx: CompletionContext, target: PoolTarget): Promise<AttemptOutcome<StreamAnswer, Failure>> {
+  const end = target.state.begin();
   const opened = await openUntilPayload(ctx, target);
-  if (!opened.ok) return opened;
+  if (!opened.ok) {
+    end(opened);
+    return opened;
+  }
   const served: Served = { route: 'pool', model: target.model, version: target.version };
   const rewrite: RewriteContext = { id: completionId(ctx), model: target.model, requestId: ctx.requestId, logger: ctx.deps.logger };
-  return { ok: true, value: { body: relayBody(ctx, target, served, opened.value, rewrite), served } };
+  return { ok: true, value: { body: relayBody(ctx, target, served, opened.value, rewrite, end), served } };
 }
 
 /**
@@ -104,15 +108,20 @@ function relayBody(
   served: Served,
   opened: OpenedStream,
   rewrite: RewriteContext,
+  /** Reports the stream's end to the member's pool state. */
+  end: (outcome: { ok: true } | { ok: false; failure: AttemptFailure }) => void,
 ): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   const clientWantsUsage = wantsUsage(ctx);
   const price = ctx.deps.config.metering.prices[target.model];
   const pending = [...opened.buffered];
   let finished = false;
-  const finish = (status: StreamStatus, detail?: string) => {
+  const finish = (status: StreamStatus, failure?: AttemptFailure) => {
     if (finished) return;
     finished = true;
+    // a client that left says nothing about the member
+    end(status === 'client_aborted' ? { ok: false, failure: CLIENT_LEFT } : failure ? { ok: false, failure } : { ok: true });
+    const detail = failure?.message;
     const level = status === 'ok' ? 'debug' : 'warn';
     ctx.deps.logger[level]('stream ended', {
       request_id: ctx.requestId,
@@ -164,7 +173,7 @@ function relayBody(
           : errors.streamTruncated(`upstream stream cut: ${failure.message}`);
         controller.enqueue(encoder.encode(encodeSseData(inBand.toBody())));
         controller.close();
-        finish(failure.upstreamError ? 'upstream_error' : 'stream_truncated', failure.message);
+        finish(failure.upstreamError ? 'upstream_error' : 'stream_truncated', failure);
       }
     },
     cancel() {
@@ -176,6 +185,7 @@ function relayBody(
 }
 
 const DONE = Symbol('done');
+const CLIENT_LEFT: AttemptFailure = { kind: 'aborted', retryable: false, message: 'client closed the connection' };
 
 async function nextOrDone(stream: UpstreamStream): Promise<JsonObject | typeof DONE> {
   const next = await stream.chunks.next();

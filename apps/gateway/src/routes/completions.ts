@@ -19,6 +19,8 @@ export function completionRoute(deps: GatewayDeps, endpoint: Endpoint): Handler<
     const request = parse(c.get('body'));
     const targets = deps.registry.resolve(request.model);
     if (!targets) throw errors.modelNotFound(request.model);
+    // a `pool` alias whose members are all down, cooling down or in their Retry-After window
+    if (targets.length === 0) throw errors.modelUnavailable(request.model);
     const ctx = {
       deps,
       endpoint,
