@@ -1,40 +1,86 @@
 /**
- * `npm start`: the embedded default on one machine. Starts the local OpenAI-compatible demo
- * upstream (an echo model, until the gpu-worker with the bundled teacher takes its place) on the
- * loopback address that the config's `local` upstream points at — so overriding
- * `DISTILLGATE__UPSTREAMS__0__BASE_URL` moves both — then the gateway.
- * Set DISTILLGATE_DEMO_UPSTREAM=0 to start the gateway alone.
+ * `npm start`: the embedded default on one machine. Starts one local gpu-worker serving the
+ * committed teacher (`models/distillgate-teacher/<live>/`, onnxruntime-node on CPU, or CUDA where
+ * installed) as a child process on the loopback address that the config's `local` upstream points
+ * at — so overriding `DISTILLGATE__UPSTREAMS__0__BASE_URL` moves both — then the gateway in this
+ * process. The worker's log lines are printed with a `[gpu-worker]` prefix; when the gateway exits
+ * (it drains on Ctrl-C / SIGTERM) the worker gets SIGTERM and drains too.
+ * Set DISTILLGATE_LOCAL_WORKER=0 to start the gateway alone (e.g. when the pool runs elsewhere).
  */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { ConfigError } from '@distillgate/config';
 import { loadConfig } from '@distillgate/config/node';
 import { main } from '../apps/gateway/src/server.ts';
-import { startMockUpstream } from '../tests/support/mock-upstream.ts';
 
-/** The port of the `local` upstream when it is on this machine's loopback, else undefined. */
-function demoPort(): number | undefined {
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const LOOPBACK = ['127.0.0.1', 'localhost', '[::1]'];
+
+interface LocalWorker {
+  host: string;
+  port: number;
+  /** The model the worker serves: the `local` upstream's first model id (a folder under models/). */
+  model: string;
+}
+
+/** Where the `local` upstream expects its worker, when that is this machine's loopback. */
+function localWorker(): LocalWorker | undefined {
   try {
     const local = loadConfig().upstreams.find((u) => u.name === 'local');
-    if (!local) return undefined;
+    if (!local?.models[0]) return undefined;
     const url = new URL(local.baseUrl);
-    if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) return undefined;
-    return Number(url.port || 80);
+    if (!LOOPBACK.includes(url.hostname)) return undefined;
+    const host = url.hostname === 'localhost' ? '127.0.0.1' : url.hostname.replace(/^\[|\]$/g, '');
+    return { host, port: Number(url.port || 80), model: local.models[0] };
   } catch (err) {
     if (err instanceof ConfigError) return undefined; // main() reports it
     throw err;
   }
 }
 
-const port = process.env.DISTILLGATE_DEMO_UPSTREAM === '0' ? undefined : demoPort();
-if (port !== undefined) {
+let stopping = false;
+
+/** Spawns the worker and resolves once it prints "listening on"; rejects if it exits first. */
+function startWorker(target: LocalWorker): Promise<ChildProcess> {
+  const args = ['--import', 'tsx', 'gpu-worker/server/src/main.ts', '--models-dir', 'models', '--model', target.model];
+  args.push('--host', target.host, '--port', String(target.port));
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, ORT_DISABLE_TELEMETRY: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let started = false;
+    const print = (buf: Buffer) => {
+      for (const line of buf.toString('utf8').split('\n').filter(Boolean)) {
+        console.log(`[gpu-worker] ${line}`);
+        if (!started && line.includes('listening on')) {
+          started = true;
+          resolve(child);
+        }
+      }
+    };
+    child.stdout.on('data', print);
+    child.stderr.on('data', print);
+    child.once('exit', (code, signal) => {
+      if (!started) reject(new Error(`gpu-worker exited (${signal ?? code}) before listening`));
+      else if (!stopping) console.error(`[gpu-worker] exited (${signal ?? code}); requests for "${target.model}" now fail over or get 5xx`);
+    });
+  });
+}
+
+const target = process.env.DISTILLGATE_LOCAL_WORKER === '0' ? undefined : localWorker();
+if (target) {
   try {
-    const demo = await startMockUpstream(port);
-    console.log(`demo upstream (echo model "demo-echo") on ${demo.baseUrl}`);
+    const worker = await startWorker(target);
+    process.once('exit', () => {
+      stopping = true;
+      if (worker.exitCode === null) worker.kill('SIGTERM');
+    });
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
     console.error(
-      code === 'EADDRINUSE'
-        ? `port ${port} (the "local" upstream) is in use: stop what holds it, point DISTILLGATE__UPSTREAMS__0__BASE_URL elsewhere, or set DISTILLGATE_DEMO_UPSTREAM=0`
-        : `demo upstream failed to start: ${(err as Error).message}`,
+      `${(err as Error).message}. If port ${target.port} (the "local" upstream) is in use, stop what holds it, ` +
+        'point DISTILLGATE__UPSTREAMS__0__BASE_URL elsewhere, or set DISTILLGATE_LOCAL_WORKER=0',
     );
     process.exit(1);
   }

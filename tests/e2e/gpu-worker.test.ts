@@ -1,6 +1,5 @@
 /**
- * The gpu-worker as a real process on loopback, serving the committed student (until the teacher is
- * committed) on onnxruntime-node: the official `openai` client (chat and legacy, streamed and not),
+ * The gpu-worker as a real process on loopback, serving the committed teacher on onnxruntime-node: the official `openai` client (chat and legacy, streamed and not),
  * the teacher-scoring contract of DESIGN.md §5 checked against an independent onnxruntime-node
  * session on the same model.onnx, the bounded queue's 429, vLLM's metric names, and the SIGTERM drain.
  */
@@ -10,15 +9,16 @@ import * as ort from 'onnxruntime-node';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GpuWorkerProcess, startGpuWorkerProcess } from '../support/gpu-worker-process.ts';
-import { edgeSkipReason, STUDENT } from './edge-models.ts';
+import { edgeSkipReason } from './edge-models.ts';
 import { conforms, expectCleanEnd, expectError, type Json, post, REQUEST_TIMEOUT_MS, readSse, streamedText } from './helpers.ts';
 
 const skipReason = edgeSkipReason();
 const ROOT = new URL('../..', import.meta.url).pathname;
 const MODELS = join(ROOT, 'models');
+const TEACHER = 'distillgate-teacher';
 const liveDir = () => {
-  const { live } = JSON.parse(readFileSync(join(MODELS, STUDENT, 'channels.json'), 'utf8')) as { live: string };
-  return join(MODELS, STUDENT, live);
+  const { live } = JSON.parse(readFileSync(join(MODELS, TEACHER, 'channels.json'), 'utf8')) as { live: string };
+  return join(MODELS, TEACHER, live);
 };
 const options = () => ({ signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
 
@@ -62,12 +62,12 @@ async function referenceLogits(modelPath: string, ids: number[]): Promise<{ rows
   }
 }
 
-describe.skipIf(skipReason !== null)('gpu-worker serving the student', () => {
+describe.skipIf(skipReason !== null)('gpu-worker serving the teacher', () => {
   let worker: GpuWorkerProcess;
   let client: OpenAI;
 
   beforeAll(async () => {
-    worker = await startGpuWorkerProcess(['--models-dir', MODELS, '--model', STUDENT]);
+    worker = await startGpuWorkerProcess(['--models-dir', MODELS, '--model', TEACHER]);
     client = new OpenAI({ baseURL: `${worker.url}/v1`, apiKey: 'unused', maxRetries: 0 });
   }, 120_000);
   afterAll(async () => {
@@ -76,7 +76,7 @@ describe.skipIf(skipReason !== null)('gpu-worker serving the student', () => {
 
   it('reports its execution provider and model in /health and the start log', async () => {
     const health = (await (await fetch(`${worker.url}/health`, options())).json()) as Json;
-    expect(health).toMatchObject({ status: 'ok', model: `${STUDENT}@${liveDir().split('/').at(-1)}`, running: 0, waiting: 0 });
+    expect(health).toMatchObject({ status: 'ok', model: `${TEACHER}@${liveDir().split('/').at(-1)}`, running: 0, waiting: 0 });
     expect(['cpu', 'cuda']).toContain(health.execution_provider);
     expect(worker.logs.some((l) => l.includes('"execution_provider"'))).toBe(true);
   });
@@ -86,17 +86,17 @@ describe.skipIf(skipReason !== null)('gpu-worker serving the student', () => {
     const list = await client.models.list(options());
     conforms('ListModelsResponse', { object: 'list', data: list.data });
     expect(list.data).toHaveLength(1);
-    expect(list.data[0]).toMatchObject({ id: STUDENT, tokenizer_sha256: manifest.tokenizer_sha256 });
+    expect(list.data[0]).toMatchObject({ id: TEACHER, tokenizer_sha256: manifest.tokenizer_sha256 });
   });
 
   it('answers chat and legacy completions through the openai client, streamed and not', async () => {
     const messages = [{ role: 'user' as const, content: 'And God said' }];
-    const chat = await client.chat.completions.create({ model: STUDENT, messages, max_tokens: 8, temperature: 0 }, options());
+    const chat = await client.chat.completions.create({ model: TEACHER, messages, max_tokens: 8, temperature: 0 }, options());
     conforms('CreateChatCompletionResponse', chat);
     expect(chat.usage?.completion_tokens).toBeGreaterThan(0);
     let streamed = '';
     const stream = await client.chat.completions.create(
-      { model: STUDENT, messages, max_tokens: 8, temperature: 0, stream: true, stream_options: { include_usage: true } },
+      { model: TEACHER, messages, max_tokens: 8, temperature: 0, stream: true, stream_options: { include_usage: true } },
       options(),
     );
     let usage: Json | undefined;
@@ -109,13 +109,13 @@ describe.skipIf(skipReason !== null)('gpu-worker serving the student', () => {
     expect(usage).toEqual(chat.usage);
 
     const legacy = await client.completions.create(
-      { model: STUDENT, prompt: 'In the beginning', max_tokens: 8, temperature: 0, logprobs: 3 },
+      { model: TEACHER, prompt: 'In the beginning', max_tokens: 8, temperature: 0, logprobs: 3 },
       options(),
     );
     conforms('CreateCompletionResponse', legacy);
     expect(legacy.choices[0]?.logprobs?.tokens).toHaveLength(legacy.usage!.completion_tokens);
     const legacyStream = await client.completions.create(
-      { model: STUDENT, prompt: 'In the beginning', max_tokens: 8, temperature: 0, stream: true },
+      { model: TEACHER, prompt: 'In the beginning', max_tokens: 8, temperature: 0, stream: true },
       options(),
     );
     let text = '';
@@ -131,7 +131,7 @@ describe.skipIf(skipReason !== null)('gpu-worker serving the student', () => {
     const ids = [464, 1000, 262, 3290, 286, 1100, 11, 290, 4095, 12];
     for (const maxTokens of [0, 1]) {
       const res = await post(`${worker.url}/v1/completions`, {
-        model: STUDENT,
+        model: TEACHER,
         prompt: ids,
         echo: true,
         logprobs: 20,
@@ -175,12 +175,43 @@ describe.skipIf(skipReason !== null)('gpu-worker serving the student', () => {
 
   it('rejects a bad request with the OpenAI envelope', async () => {
     await expectError(
-      await post(`${worker.url}/v1/completions`, { model: STUDENT, prompt: [1, 2], logprobs: 21 }),
+      await post(`${worker.url}/v1/completions`, { model: TEACHER, prompt: [1, 2], logprobs: 21 }),
       400,
       'invalid_value',
       'logprobs',
     );
     await expectError(await post(`${worker.url}/v1/completions`, { model: 'nope', prompt: 'x' }), 404, 'model_not_found', 'model');
+  });
+
+  it('batches concurrent requests into shared decoder runs without changing any output', async () => {
+    const prompts = [
+      'In the beginning',
+      'And God said',
+      'The LORD is my shepherd',
+      'x',
+      'Blessed are the',
+      'Now the serpent',
+      'Let us make',
+      'a',
+    ];
+    const ask = (prompt: string, i: number) =>
+      client.completions.create({ model: TEACHER, prompt, max_tokens: 6 + i, temperature: i % 2 ? 0.9 : 0, seed: i }, options());
+    const alone = [];
+    for (const [i, p] of prompts.entries()) alone.push(await ask(p, i));
+    const runs = async () => {
+      const text = await (await fetch(`${worker.url}/metrics`, options())).text();
+      const read = (name: string) => Number(new RegExp(`${name}\\{[^}]*\\} (\\d+)`).exec(text)?.[1]);
+      return { runs: read('distillgate_worker_decode_runs_total'), rows: read('distillgate_worker_decode_sequences_total') };
+    };
+    const before = await runs();
+    const together = await Promise.all(prompts.map(ask));
+    const after = await runs();
+    for (const [i, r] of together.entries()) {
+      expect(r.choices[0]?.text, prompts[i]).toBe(alone[i]!.choices[0]?.text);
+      expect(r.usage).toEqual(alone[i]!.usage);
+    }
+    // mean batch of the concurrent phase: well above one sequence per run
+    expect((after.rows - before.rows) / (after.runs - before.runs)).toBeGreaterThan(2);
   });
 
   it('exposes vLLM metric names on /metrics', async () => {
@@ -208,7 +239,7 @@ describe.skipIf(skipReason !== null)('gpu-worker admission and drain', () => {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
-        model: STUDENT,
+        model: TEACHER,
         messages: [{ role: 'user', content: 'And God said' }],
         max_tokens: 240,
         temperature: 0, // greedy: this prompt runs to max_tokens on the student, no early end of text
@@ -234,7 +265,7 @@ describe.skipIf(skipReason !== null)('gpu-worker admission and drain', () => {
   it('answers 429 with Retry-After when every slot and queue place is taken', async () => {
     const holding = await longStream();
     const { reader } = await firstBytes(holding);
-    const res = await post(`${worker.url}/v1/completions`, { model: STUDENT, prompt: 'x', max_tokens: 1 });
+    const res = await post(`${worker.url}/v1/completions`, { model: TEACHER, prompt: 'x', max_tokens: 1 });
     const error = await expectError(res, 429, 'edge_overloaded');
     expect(error.type).toBe('server_error');
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
@@ -256,7 +287,7 @@ describe.skipIf(skipReason !== null)('gpu-worker admission and drain', () => {
         if (health.status !== 'draining') await new Promise((r) => setTimeout(r, 2));
       }
       expect(health.status).toBe('draining');
-      const refused = await post(`${draining.url}/v1/completions`, { model: STUDENT, prompt: 'x', max_tokens: 1 });
+      const refused = await post(`${draining.url}/v1/completions`, { model: TEACHER, prompt: 'x', max_tokens: 1 });
       expect(refused.status).toBe(503);
       conforms('ErrorResponse', await refused.json());
       for (const { reader, first } of opened) {

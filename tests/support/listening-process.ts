@@ -26,6 +26,8 @@ export interface SpawnListeningOptions {
   startTimeoutMs?: number;
   /** @default 10000 */
   killAfterMs?: number;
+  /** The line that says the process is ready; group 1 is its URL. @default /listening on (http:\/\/\S+)/ */
+  ready?: RegExp;
 }
 
 /**
@@ -42,7 +44,7 @@ export async function spawnListening(name: string, argv: string[], opts: SpawnLi
     const onData = (buf: Buffer) => {
       for (const line of buf.toString('utf8').split('\n').filter(Boolean)) {
         logs.push(line);
-        const m = /listening on (http:\/\/\S+)/.exec(line);
+        const m = (opts.ready ?? /listening on (http:\/\/\S+)/).exec(line);
         if (m?.[1]) {
           clearTimeout(timer);
           resolve(m[1]);

@@ -22,7 +22,7 @@ describe('gateway in workerd', () => {
     const res = await chat({ model: 'auto', messages: [{ role: 'user', content: 'hello from workerd' }] });
     expect(res.status).toBe(200);
     expect(res.headers.get('x-distillgate-route')).toBe('pool');
-    expect(res.headers.get('x-distillgate-model')).toBe('demo-echo@dev');
+    expect(res.headers.get('x-distillgate-model')).toBe('distillgate-teacher@0.1.0');
     expect(res.headers.get('x-request-id')).toBeTruthy();
     const body = (await res.json()) as { choices: Array<{ message: { content: string }; finish_reason: string }> };
     expect(body.choices[0]?.message.content).toBe('echo: hello from workerd');

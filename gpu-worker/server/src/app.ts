@@ -32,7 +32,7 @@ export function createWorkerApp(state: WorkerState): { app: Hono; metrics: Worke
   const { engine } = state;
   const model = engine.manifest.name;
   const version = engine.manifest.version;
-  const metrics = new WorkerMetrics(model, () => ({ running: engine.load.active, waiting: engine.load.queued }));
+  const metrics = new WorkerMetrics(model, () => ({ running: engine.load.active, waiting: engine.load.queued, runs: engine.batchStats }));
   const app = new Hono();
 
   app.use('/v1/*', async function drainGate(_c, next) {

@@ -24,8 +24,12 @@ export interface EngineLoadOptions {
   executionProvider?: ExecutionProvider | 'auto';
   /** ORT threads inside one operator (CPU). @default 1 */
   intraOpNumThreads?: number;
+  /** Sequences decoding at once, all advanced by one batched run per step. @default 16 */
   maxConcurrent?: number;
+  /** Requests waiting for a slot before 429. @default 64 */
   maxQueued?: number;
+  /** Most sequences per decoder run; 1 turns batching off (for comparison). @default maxConcurrent */
+  maxBatch?: number;
 }
 
 /** Where onnxruntime-node keeps its native libraries on this platform. */
@@ -49,7 +53,13 @@ export function cudaProviderInstalled(libDir = ortLibDir()): boolean {
  */
 export async function loadEngine(dir: string, options: EngineLoadOptions = {}): Promise<LoadedEngine> {
   const want = options.executionProvider ?? 'auto';
-  const common = { runtime: 'node' as const, maxConcurrent: options.maxConcurrent, maxQueued: options.maxQueued };
+  const maxConcurrent = options.maxConcurrent ?? 16;
+  const common = {
+    runtime: 'node' as const,
+    maxConcurrent,
+    maxBatch: options.maxBatch ?? maxConcurrent,
+    maxQueued: options.maxQueued ?? 64,
+  };
   const threads = options.intraOpNumThreads ?? 1;
   let reason = 'CPU requested';
   if (want !== 'cpu') {

@@ -1,14 +1,16 @@
 /**
  * CLI: `node --import tsx gpu-worker/server/src/main.ts --models-dir models --model distillgate-teacher [--port 8000]`
  * or `--model-dir models/distillgate-student/0.1.0`. Other flags: `--host`, `--execution-provider
- * auto|cuda|cpu`, `--threads N` (ORT intra-op), `--max-concurrent N`, `--max-queued N`.
+ * auto|cuda|cpu`, `--threads N` (ORT intra-op), `--max-concurrent N` (sequences decoding at once,
+ * batched into one run per step; default 16), `--max-queued N` (waiting before 429; default 64),
+ * `--max-batch N` (most sequences per decoder run; default = max-concurrent, 1 = no batching).
  * Prints "listening on http://…"; SIGTERM/SIGINT drain (in-flight requests finish), then exit 0.
  */
 import { parseArgs } from 'node:util';
 import { type RunningWorker, startWorker, type WorkerOptions } from './server.ts';
 
 const USAGE =
-  'usage: main.ts (--model-dir DIR | --models-dir DIR --model NAME) [--port N] [--host H] [--execution-provider auto|cuda|cpu] [--threads N] [--max-concurrent N] [--max-queued N]';
+  'usage: main.ts (--model-dir DIR | --models-dir DIR --model NAME) [--port N] [--host H] [--execution-provider auto|cuda|cpu] [--threads N] [--max-concurrent N] [--max-queued N] [--max-batch N]';
 
 /** @throws Error with a one-line message for bad flags */
 export function parseFlags(argv: string[]): WorkerOptions {
@@ -22,8 +24,9 @@ export function parseFlags(argv: string[]): WorkerOptions {
       host: { type: 'string', default: '127.0.0.1' },
       'execution-provider': { type: 'string', default: 'auto' },
       threads: { type: 'string', default: '1' },
-      'max-concurrent': { type: 'string', default: '4' },
-      'max-queued': { type: 'string', default: '16' },
+      'max-concurrent': { type: 'string', default: '16' },
+      'max-queued': { type: 'string', default: '64' },
+      'max-batch': { type: 'string' },
     },
   });
   const int = (name: string, v: string | undefined, min: number) => {
@@ -49,6 +52,7 @@ export function parseFlags(argv: string[]): WorkerOptions {
     intraOpNumThreads: int('threads', values.threads, 1),
     maxConcurrent: int('max-concurrent', values['max-concurrent'], 1),
     maxQueued: int('max-queued', values['max-queued'], 0),
+    ...(values['max-batch'] !== undefined ? { maxBatch: int('max-batch', values['max-batch'], 1) } : {}),
   };
 }
 

@@ -40,6 +40,8 @@ export class Histogram {
 export interface LoadGauges {
   running: number;
   waiting: number;
+  /** Decoder runs since start (engine.batchStats): mean decode batch = decodeRows / decodeRuns. */
+  runs?: { prefillRuns: number; decodeRuns: number; decodeRows: number };
 }
 
 export class WorkerMetrics {
@@ -62,7 +64,7 @@ export class WorkerMetrics {
 
   render(): string {
     const labels = `model_name="${this.modelName.replace(/["\\\n]/g, '_')}"`;
-    const { running, waiting } = this.load();
+    const { running, waiting, runs } = this.load();
     const block = (name: string, type: string, help: string, lines: string[]) => [
       `# HELP ${name} ${help}`,
       `# TYPE ${name} ${type}`,
@@ -79,6 +81,22 @@ export class WorkerMetrics {
       ...block('vllm:generation_tokens_total', 'counter', 'Tokens generated.', [
         `vllm:generation_tokens_total{${labels}} ${this.generationTokens}`,
       ]),
+      ...(runs
+        ? [
+            ...block('distillgate_worker_prefill_runs_total', 'counter', 'Decoder runs that prefilled one prompt.', [
+              `distillgate_worker_prefill_runs_total{${labels}} ${runs.prefillRuns}`,
+            ]),
+            ...block('distillgate_worker_decode_runs_total', 'counter', 'Batched decoder runs that advanced decoding sequences.', [
+              `distillgate_worker_decode_runs_total{${labels}} ${runs.decodeRuns}`,
+            ]),
+            ...block(
+              'distillgate_worker_decode_sequences_total',
+              'counter',
+              'Sequences advanced by those runs (÷ runs = mean batch size).',
+              [`distillgate_worker_decode_sequences_total{${labels}} ${runs.decodeRows}`],
+            ),
+          ]
+        : []),
       ...block(
         'vllm:time_to_first_token_seconds',
         'histogram',

@@ -79,6 +79,65 @@ describe.skipIf(skipReason !== null)('Decoder (Optimum layout, KV cache) on onnx
     }
   });
 
+  it.each(['web', 'node'] as const)(
+    '%s: batched decode (ragged lengths, joins and leaves) gives each sequence its own logits',
+    async (which) => {
+      const d = which === 'web' ? web : node;
+      // three prompts of different lengths: the batch left-pads the shorter caches
+      const prompts = [prompt, prompt.slice(0, 5), prompt.slice(3, 12)];
+      const solo = prompts.map(() => d.newSequence());
+      const batched = prompts.map(() => d.newSequence());
+      const next: number[] = [];
+      for (const [i, p] of prompts.entries()) {
+        next[i] = argmax(lastRow(await d.forward(solo[i]!, p)));
+        await d.forward(batched[i]!, p);
+      }
+      // steps 0–3 all three (step 0 gathers, 1–3 reuse the block), then the first leaves (gather),
+      // then a fourth joins (gather) for steps 6–7
+      const late = d.newSequence();
+      const lateSolo = d.newSequence();
+      let lateNext = argmax(lastRow(await d.forward(lateSolo, prompt.slice(1, 4))));
+      await d.forward(late, prompt.slice(1, 4));
+      for (let step = 0; step < 8; step++) {
+        const rows = step < 4 ? [0, 1, 2] : [1, 2];
+        const seqs = rows.map((i) => batched[i]!);
+        const ids = rows.map((i) => [next[i]!]);
+        if (step >= 6) {
+          seqs.push(late);
+          ids.push([lateNext]);
+        }
+        const out = await d.forwardBatch(seqs, ids);
+        for (const [b, i] of rows.entries()) {
+          const alone = lastRow(await d.forward(solo[i]!, [next[i]!]));
+          expect(maxAbsDiff(lastRow(out[b]!), alone), `step ${step} row ${i}`).toBeLessThanOrEqual(TOLERANCE);
+          next[i] = argmax(alone);
+        }
+        if (step >= 6) {
+          const alone = lastRow(await d.forward(lateSolo, [lateNext]));
+          expect(maxAbsDiff(lastRow(out.at(-1)!), alone), `step ${step} late`).toBeLessThanOrEqual(TOLERANCE);
+          lateNext = argmax(alone);
+        }
+      }
+      expect(batched.map((s) => s.length)).toEqual(solo.map((s) => s.length));
+    },
+  );
+
+  it('refuses a batch with a sequence twice, unequal rows or a sequence past the context', async () => {
+    const [a, b] = [node.newSequence(), node.newSequence()];
+    await node.forward(a, prompt.slice(0, 3));
+    await node.forward(b, prompt.slice(0, 4));
+    await expect(node.forwardBatch([a, a], [[1], [2]])).rejects.toThrow(/twice/);
+    await expect(node.forwardBatch([a, b], [[1], [2, 3]])).rejects.toThrow(/same number/);
+    await expect(node.forwardBatch([a, b], [[1]])).rejects.toThrow(/one ids array/);
+    const full = node.newSequence();
+    await node.forward(
+      full,
+      Array.from({ length: manifest.context_length }, () => prompt[0]!),
+    );
+    await expect(node.forwardBatch([a, full], [[1], [2]])).rejects.toBeInstanceOf(ContextLengthExceededError);
+    expect([a.length, b.length]).toEqual([3, 4]); // nothing ran
+  });
+
   it('refuses to grow a sequence past the context length', async () => {
     const seq = web.newSequence();
     const tooLong = Array.from({ length: manifest.context_length + 1 }, () => prompt[0]!);

@@ -1,15 +1,23 @@
 /**
  * A causal LM in the Hugging Face Optimum "decoder with past" ONNX layout (DESIGN.md §3;
- * gpu-worker/trainer/export.py), run one sequence at a time (batch 1) with a KV cache:
+ * gpu-worker/trainer/export.py), run with a KV cache, one sequence or a batch of them per run:
  *
- *   inputs   input_ids [1,S] int64, attention_mask [1,P+S] int64, position_ids [1,S] int64 (if the
- *            graph has it), past_key_values.{i}.key|value [1,H,P,hd] float32   (P = 0 on prefill)
- *   outputs  logits [1,S,V] float32, present.{i}.key|value [1,H,P+S,hd] float32
+ *   inputs   input_ids [B,S] int64, attention_mask [B,T+S] int64, position_ids [B,S] int64 (if the
+ *            graph has it), past_key_values.{i}.key|value [B,H,T,hd] float32   (T = 0 on prefill)
+ *   outputs  logits [B,S,V] float32, present.{i}.key|value [B,H,T+S,hd] float32
  *
- * `forward(seq, ids)` appends `ids` to the sequence: the first call is the prefill (the whole prompt
- * once), later calls feed one sampled token and the previous `present.*` as `past_key_values.*`, so
- * the prompt is never re-run. Layer count comes from the input names; heads and head size from the
- * input metadata (numeric axes 1 and 3) or else the manifest's `architecture`.
+ * `forward(seq, ids)` appends `ids` to one sequence: the first call is the prefill (the whole prompt
+ * once), later calls feed one sampled token and the cache, so the prompt is never re-run.
+ * `forwardBatch(seqs, ids)` does the same for B sequences in ONE run (step-level batching: the
+ * weights are read once for B rows). Sequences of different lengths share a run by LEFT padding:
+ * row b's cache is the last P_b of the T positions, the T − P_b before it are zeros that
+ * attention_mask hides (0), and position_ids carry each row's own positions P_b … P_b+S−1 — the
+ * usual padded-batch convention of Hugging Face generation. The outputs stay as one shared block;
+ * while the same sequences run together in the same order, the next run feeds that block as is
+ * (no copy); when a sequence joins or leaves, the caches are gathered into a new block (one copy).
+ *
+ * Layer count comes from the input names; heads and head size from the input metadata (numeric
+ * axes 1 and 3) or else the manifest's `architecture`.
  */
 import { float32Data, type OrtBinding, type OrtSessionLike, type OrtTensorLike } from './binding.ts';
 import { ContextLengthExceededError } from './errors.ts';
@@ -34,19 +42,45 @@ export interface Logits {
 /** The last row of `logits` (the next-token distribution), a view, not a copy. */
 export const lastRow = (logits: Logits): Float32Array => logits.data.subarray((logits.rows - 1) * logits.vocabSize);
 
-/** One sequence's KV cache. Owned by one generation; not shareable across concurrent calls. */
+/**
+ * The `present.*` outputs of one run, shared by its B rows: 2·layers tensors [B,H,T,hd] in graph
+ * input order (key, value per layer); row b's cache is its last T − pads[b] positions. Freed when
+ * the last sequence that lives in it moves on or is disposed.
+ */
+class KvBlock {
+  private refs: number;
+
+  constructor(
+    readonly tensors: OrtTensorLike[],
+    readonly rows: number,
+    /** T, positions per row including padding. */
+    readonly length: number,
+    /** Left padding per row, length `rows`. */
+    readonly pads: readonly number[],
+  ) {
+    this.refs = rows;
+  }
+
+  release(): void {
+    if (--this.refs === 0) for (const t of this.tensors) t.dispose?.();
+  }
+}
+
+/** One sequence's KV cache. Owned by one generation; in one run at a time. */
 export class KvSequence {
   /** Tokens already in the cache (P). */
   length = 0;
-  /** present.* of the last run in graph input order (key, value per layer), or null before prefill. */
-  past: OrtTensorLike[] | null = null;
+  /** The block holding this sequence's cache (row `row`), or null before the prefill. */
+  block: KvBlock | null = null;
+  row = 0;
   busy = false;
-  /** Set when a run failed: the old past was released, so the sequence cannot continue. */
+  /** Set when a run failed: the cache was dropped, so the sequence cannot continue. */
   failed = false;
 
+  /** Lets go of the cache (the block is freed when no sequence uses it any more). */
   dispose(): void {
-    for (const t of this.past ?? []) t.dispose?.();
-    this.past = null;
+    this.block?.release();
+    this.block = null;
   }
 }
 
@@ -76,6 +110,11 @@ export class Decoder {
     }
   }
 
+  /** Whether sequences of different lengths can share a run (needs a position_ids input). */
+  get canBatch(): boolean {
+    return this.hasPositionIds;
+  }
+
   newSequence(): KvSequence {
     return new KvSequence();
   }
@@ -87,57 +126,132 @@ export class Decoder {
    *   runtime fails (the sequence is then unusable)
    */
   async forward(seq: KvSequence, ids: readonly number[]): Promise<Logits> {
-    const { layers, heads, headDim, vocabSize, contextLength } = this.shape;
-    const P = seq.length;
-    const S = ids.length;
+    return (await this.forwardBatch([seq], [ids]))[0]!;
+  }
+
+  /**
+   * Appends `ids[b]` to `seqs[b]` for every b in one run; returns each row's logits [S, V].
+   * Every `ids[b]` has the same length S (one token per sequence when decoding).
+   * @throws ContextLengthExceededError when a sequence would pass contextLength (nothing runs)
+   * @throws Error for an empty batch, unequal or empty `ids`, a sequence listed twice, busy or
+   *   failed, B > 1 on a graph without position_ids, or a runtime failure (every sequence of the
+   *   run is then unusable)
+   */
+  async forwardBatch(seqs: readonly KvSequence[], ids: ReadonlyArray<readonly number[]>): Promise<Logits[]> {
+    const { layers, vocabSize, contextLength } = this.shape;
+    const B = seqs.length;
+    const S = ids[0]?.length ?? 0;
+    if (B === 0 || ids.length !== B) throw new Error('forwardBatch: one ids array per sequence');
     if (S === 0) throw new Error('forward: no tokens');
-    if (P + S > contextLength) throw new ContextLengthExceededError(P, S, contextLength);
-    if (seq.busy) throw new Error('forward: sequence already running');
-    if (seq.failed) throw new Error('forward: sequence unusable after a failed run');
-    const b = this.binding;
-    const feeds: Record<string, OrtTensorLike> = {
-      input_ids: b.int64(BigInt64Array.from(ids, BigInt), [1, S]),
-      attention_mask: b.int64(new BigInt64Array(P + S).fill(1n), [1, P + S]),
-    };
-    if (this.hasPositionIds)
-      feeds.position_ids = b.int64(
-        BigInt64Array.from({ length: S }, (_, i) => BigInt(P + i)),
-        [1, S],
-      );
-    for (let i = 0; i < layers; i++) {
-      for (const [j, kv] of (['key', 'value'] as const).entries()) {
-        feeds[`past_key_values.${i}.${kv}`] = seq.past?.[2 * i + j] ?? b.float32(new Float32Array(0), [1, heads, 0, headDim]);
-      }
+    if (ids.some((row) => row.length !== S)) throw new Error('forwardBatch: every row must feed the same number of tokens');
+    if (B > 1 && !this.hasPositionIds) throw new Error('forwardBatch: batching needs a position_ids input');
+    if (new Set(seqs).size !== B) throw new Error('forwardBatch: a sequence is listed twice');
+    for (const seq of seqs) {
+      if (seq.length + S > contextLength) throw new ContextLengthExceededError(seq.length, S, contextLength);
+      if (seq.busy) throw new Error('forward: sequence already running');
+      if (seq.failed) throw new Error('forward: sequence unusable after a failed run');
     }
-    seq.busy = true;
+    const reused = sharedBlock(seqs);
+    const T = reused?.length ?? Math.max(...seqs.map((s) => s.length));
+    const pads = reused?.pads ?? seqs.map((s) => T - s.length);
+    const past = reused?.tensors ?? this.gather(seqs, T);
+    const feeds = this.feeds(seqs, ids, T, pads);
+    for (let k = 0; k < 2 * layers; k++) feeds[`past_key_values.${k >> 1}.${k & 1 ? 'value' : 'key'}`] = past[k]!;
+    for (const seq of seqs) seq.busy = true;
     let out: Record<string, OrtTensorLike>;
     try {
       out = await this.session.run(feeds);
     } catch (error) {
-      seq.past = null; // the old past is disposed below
-      seq.failed = true;
+      for (const seq of seqs) {
+        seq.dispose();
+        seq.failed = true;
+      }
       throw error;
     } finally {
-      seq.busy = false;
-      for (const t of Object.values(feeds)) t.dispose?.();
+      for (const seq of seqs) seq.busy = false;
+      for (const [name, t] of Object.entries(feeds)) if (!reused || !PAST.test(name)) t.dispose?.();
     }
     const logits = out.logits;
-    if (logits?.dims.length !== 3 || logits.dims[1] !== S || logits.dims[2] !== vocabSize) {
-      throw new Error(`logits dims ${JSON.stringify(logits?.dims)}, expected [1,${S},${vocabSize}]`);
+    if (logits?.dims.length !== 3 || logits.dims[0] !== B || logits.dims[1] !== S || logits.dims[2] !== vocabSize) {
+      throw new Error(`logits dims ${JSON.stringify(logits?.dims)}, expected [${B},${S},${vocabSize}]`);
     }
-    seq.past = Array.from({ length: 2 * layers }, (_, k) => {
+    const present = Array.from({ length: 2 * layers }, (_, k) => {
       const name = `present.${k >> 1}.${k & 1 ? 'value' : 'key'}`;
       const t = out[name];
-      if (!t || t.dims[2] !== P + S) throw new Error(`${name} dims ${JSON.stringify(t?.dims)}, expected past length ${P + S}`);
+      if (!t || t.dims[0] !== B || t.dims[2] !== T + S)
+        throw new Error(`${name} dims ${JSON.stringify(t?.dims)}, expected [${B},·,${T + S},·]`);
       return t;
     });
-    seq.length = P + S;
-    return { rows: S, vocabSize, data: float32Data(logits, 'logits') };
+    const block = new KvBlock(present, B, T + S, pads);
+    seqs.forEach((seq, b) => {
+      seq.dispose();
+      seq.block = block;
+      seq.row = b;
+      seq.length += S;
+    });
+    const data = float32Data(logits, 'logits');
+    return seqs.map((_, b) => ({ rows: S, vocabSize, data: data.subarray(b * S * vocabSize, (b + 1) * S * vocabSize) }));
   }
 
   async release(): Promise<void> {
     await this.session.release();
   }
+
+  /** input_ids [B,S], attention_mask [B,T+S] (0 over each row's left padding), position_ids [B,S]. */
+  private feeds(
+    seqs: readonly KvSequence[],
+    ids: ReadonlyArray<readonly number[]>,
+    T: number,
+    pads: readonly number[],
+  ): Record<string, OrtTensorLike> {
+    const b = this.binding;
+    const B = seqs.length;
+    const S = ids[0]!.length;
+    const inputIds = new BigInt64Array(B * S);
+    const mask = new BigInt64Array(B * (T + S));
+    const positions = new BigInt64Array(B * S);
+    for (let r = 0; r < B; r++) {
+      for (let j = 0; j < S; j++) {
+        inputIds[r * S + j] = BigInt(ids[r]![j]!);
+        positions[r * S + j] = BigInt(seqs[r]!.length + j);
+      }
+      mask.fill(1n, r * (T + S) + pads[r]!, (r + 1) * (T + S));
+    }
+    const feeds: Record<string, OrtTensorLike> = { input_ids: b.int64(inputIds, [B, S]), attention_mask: b.int64(mask, [B, T + S]) };
+    if (this.hasPositionIds) feeds.position_ids = b.int64(positions, [B, S]);
+    return feeds;
+  }
+
+  /**
+   * Copies each sequence's cache into new tensors [B,H,T,hd], row b left-padded by T − P_b.
+   * Cost: one copy of every cached position, O(B·layers·H·T·hd) floats.
+   */
+  private gather(seqs: readonly KvSequence[], T: number): OrtTensorLike[] {
+    const { layers, heads: H, headDim: hd } = this.shape;
+    const B = seqs.length;
+    return Array.from({ length: 2 * layers }, (_, k) => {
+      const dst = new Float32Array(B * H * T * hd);
+      seqs.forEach((seq, b) => {
+        const src = seq.block;
+        if (!src) return;
+        const data = float32Data(src.tensors[k]!, 'present');
+        const Ts = src.length;
+        const from = src.pads[seq.row]!;
+        for (let h = 0; h < H; h++) {
+          const s0 = ((seq.row * H + h) * Ts + from) * hd;
+          dst.set(data.subarray(s0, s0 + seq.length * hd), ((b * H + h) * T + T - seq.length) * hd);
+        }
+      });
+      return this.binding.float32(dst, [B, H, T, hd]);
+    });
+  }
+}
+
+/** The block all `seqs` live in, when they are exactly its rows in order (feed it without a copy). */
+function sharedBlock(seqs: readonly KvSequence[]): KvBlock | null {
+  const block = seqs[0]!.block;
+  if (!block || block.rows !== seqs.length) return null;
+  return seqs.every((s, b) => s.block === block && s.row === b) ? block : null;
 }
 
 /** Layers from input names; H and hd from metadata or manifest; V from logits metadata or manifest. */

@@ -141,6 +141,44 @@ describe.skipIf(skipReason !== null)('EdgeEngine on the test model (onnxruntime-
     expect(order.indexOf('A0')).toBeLessThan(order.indexOf('B5'));
   });
 
+  it('maxBatch 4: six concurrent generations (mixed prompts, seeds, lengths, one aborted) give the tokens they give alone', async () => {
+    const batched = await EdgeEngine.load(createWebBinding(), files, { maxConcurrent: 4, maxQueued: 8, maxBatch: 4 });
+    const requests: GenerationRequest[] = [
+      { prompt: PROMPT, max_tokens: 12, temperature: 0 },
+      { prompt: 'In the beginning', max_tokens: 7, temperature: 1, seed: 5 },
+      { prompt: 'And the earth was without form', max_tokens: 16, temperature: 0.8, seed: 9, top_p: 0.9 },
+      { prompt: 'x', max_tokens: 3, temperature: 0 },
+      { prompt: PROMPT, max_tokens: 10, temperature: 1, seed: 1 }, // queued, joins a running batch
+      { prompt: 'Let there be', max_tokens: 9, temperature: 0, logprobs: true, top_logprobs: 3 },
+    ];
+    const alone = [];
+    for (const r of requests) alone.push(await collect(engine.generate(r)));
+    const aborter = new AbortController();
+    const doomed = batched.generate({ prompt: PROMPT, max_tokens: 40, temperature: 0 }, aborter.signal);
+    const together = requests.map((r) => collect(batched.generate(r)));
+    let seen = 0;
+    await expect(
+      (async () => {
+        for await (const _ of doomed) if (++seen === 3) aborter.abort();
+      })(),
+    ).rejects.toMatchObject({ name: 'AbortError' });
+    const results = await Promise.all(together);
+    for (const [i, r] of results.entries()) {
+      expect(r.ids, `request ${i}`).toEqual(alone[i]!.ids);
+      expect(r.text).toBe(alone[i]!.text);
+      expect(r.done.usage).toEqual(alone[i]!.done.usage);
+      for (const [k, t] of r.tokens.entries()) {
+        const lp = t.logprobs?.logprob ?? 0;
+        expect(Math.abs(lp - (alone[i]!.tokens[k]!.logprobs?.logprob ?? 0))).toBeLessThan(1e-4);
+      }
+    }
+    expect(batched.load).toEqual({ active: 0, queued: 0 });
+    const { decodeRuns, decodeRows, prefillRuns } = batched.batchStats;
+    expect(prefillRuns).toBe(requests.length + 1);
+    expect(decodeRows / decodeRuns).toBeGreaterThan(2); // runs really were shared
+    await batched.close();
+  });
+
   it('overload: maxConcurrent 1 + maxQueued 1 → the third generate throws; aborting frees a slot', async () => {
     const small = await EdgeEngine.load(createWebBinding(), files, { maxConcurrent: 1, maxQueued: 1 });
     const req = { prompt: PROMPT, max_tokens: 20, temperature: 0 };

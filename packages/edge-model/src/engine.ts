@@ -1,11 +1,12 @@
 /**
  * EdgeEngine: one model (decoder session + tokenizer + manifest) behind an injected ORT binding,
  * serving concurrent generations through the step scheduler. Wiring only; the work is in
- * decoder.ts, generation.ts, scheduler.ts.
+ * decoder.ts, generation.ts, scheduler.ts, batching.ts.
  *
  *   const engine = await EdgeEngine.load(createWebBinding(), { model, tokenizer, manifest });
  *   for await (const event of engine.generate({ messages, max_tokens: 64, seed: 1 }, signal)) …
  */
+import { type BatchStats, batchingPlanner } from './batching.ts';
 import type { OrtBinding } from './binding.ts';
 import { Decoder, type DecoderShape } from './decoder.ts';
 import { EventChannel } from './event-channel.ts';
@@ -25,10 +26,20 @@ export interface EdgeModelFiles {
   manifest: unknown;
 }
 
-export type EdgeEngineOptions = SchedulerOptions;
+export interface EdgeEngineOptions extends SchedulerOptions {
+  /**
+   * Most generations advanced by one batched decoder run (step-level batching, batching.ts).
+   * 1 = one sequence per run, round robin (the edge default: ORT-web has one thread and the
+   * interleaving bounds time to first token); the gpu-worker sets it to its maxConcurrent.
+   * @default 1
+   */
+  maxBatch?: number;
+}
 
 export class EdgeEngine {
-  private readonly scheduler: StepScheduler;
+  private readonly scheduler: StepScheduler<Generation>;
+  /** Decoder runs since load: prefills, batched decode runs and the rows they advanced. */
+  readonly batchStats: BatchStats = { prefillRuns: 0, decodeRuns: 0, decodeRows: 0 };
   private closed = false;
 
   private constructor(
@@ -38,7 +49,7 @@ export class EdgeEngine {
     private readonly decoder: Decoder,
     options: EdgeEngineOptions,
   ) {
-    this.scheduler = new StepScheduler(options);
+    this.scheduler = new StepScheduler<Generation>(options, batchingPlanner(decoder, options.maxBatch ?? 1, this.batchStats));
   }
 
   /**

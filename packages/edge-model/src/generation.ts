@@ -7,7 +7,7 @@
  * possible stop prefix) → `text`. The concatenation of every event's `text` (token events, then
  * `done.text`) is the completion.
  */
-import { type Decoder, type KvSequence, lastRow } from './decoder.ts';
+import { type Decoder, type KvSequence, type Logits, lastRow } from './decoder.ts';
 import { confidence, logSoftmax, type TokenConfidence, type TokenDisplay, type TokenLogprob, tokenLogprob } from './logprobs.ts';
 import { type PromptLogprob, promptLogprobs, tokenIdDisplay } from './prompt-logprobs.ts';
 import type { PreparedRequest } from './request.ts';
@@ -74,16 +74,36 @@ export class Generation implements StepJob {
     this.display = request.tokensAsIds ? tokenIdDisplay(tokenizer) : tokenizer;
   }
 
+  /** True once the prompt has run (the first step); later steps feed one token each. */
+  get prefilled(): boolean {
+    return this.seq.length > 0;
+  }
+
+  /** What the next step feeds: the whole prompt first, then the last sampled token. */
+  nextInput(): { seq: KvSequence; ids: readonly number[] } {
+    return { seq: this.seq, ids: this.prefilled ? [this.lastToken] : this.request.promptIds };
+  }
+
+  /** One step on its own: a run of the decoder for this sequence alone. */
   async step(): Promise<boolean> {
-    const started = performance.now();
-    const prefill = this.seq.length === 0;
-    if (prefill) this.timings.queueMs = started - this.submittedMs;
-    const all = await this.decoder.forward(this.seq, prefill ? this.request.promptIds : [this.lastToken]);
+    const startedMs = performance.now();
+    const { seq, ids } = this.nextInput();
+    return this.absorb(await this.decoder.forward(seq, ids), startedMs);
+  }
+
+  /**
+   * Finishes a step from the logits of the tokens `nextInput()` fed ([ids.length, V]), whether
+   * the run was this sequence's alone or a batch's. Returns true when the generation ended.
+   * @param startedMs performance.now() when the step began, for the timings
+   */
+  absorb(all: Logits, startedMs: number): boolean {
+    const prefill = this.completionTokens === 0; // every later step has sampled a token
+    if (prefill) this.timings.queueMs = startedMs - this.submittedMs;
     if (prefill && this.request.promptLogprobs !== null)
       this.scoredPrompt = promptLogprobs(all, this.request.promptIds, this.request.promptLogprobs, this.display);
     // max_tokens 0 (scoring only): the prefill was the whole job
     const ending = this.request.maxTokens === 0 ? { by: 'max_tokens' as const } : this.sampleAndEmit(this.maskUnknownIds(lastRow(all)));
-    this.timings[prefill ? 'prefillMs' : 'decodeMs'] += performance.now() - started;
+    this.timings[prefill ? 'prefillMs' : 'decodeMs'] += performance.now() - startedMs;
     if (ending) this.emit(this.doneEvent(ending));
     return ending !== null;
   }

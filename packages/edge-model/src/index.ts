@@ -3,6 +3,8 @@
  * Edge-safe (no Node built-ins). Node-only loading from disk and the onnxruntime-node binding live
  * in `@distillgate/edge-model/node` (src/node/).
  */
+
+export type { BatchStats } from './batching.ts';
 export type { OrtBinding, OrtSessionLike, OrtTensorLike, OrtValueMetadataLike } from './binding.ts';
 export { createWebBinding, type WebBindingOptions } from './binding-web.ts';
 export { CHAT_TEMPLATE, type ChatMessageLike, renderChatPrompt } from './chat-template.ts';

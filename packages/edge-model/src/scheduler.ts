@@ -14,7 +14,8 @@
  * runs (natural backpressure).
  *
  * ORT-web runs on this thread, so steps are serial anyway; interleaving bounds time-to-first-token
- * under load instead of raising throughput.
+ * under load. What one turn advances is the planner's choice (`planTurn`): by default one job's
+ * step, round robin; batching.ts plans one batched decoder run for many jobs (the gpu-worker).
  */
 import { EdgeOverloadedError } from './errors.ts';
 
@@ -27,6 +28,19 @@ export interface StepJob {
   finish(outcome: JobOutcome): void;
 }
 
+/** What one turn advances: `jobs` (≥ 1, from the active ones) and how. */
+export interface Turn<J extends StepJob> {
+  jobs: J[];
+  /**
+   * Runs one step of each job in `jobs`; resolves one result per job, in order: true = finished,
+   * false = go on, `{ error }` = that job failed. A rejection fails every job of the turn.
+   */
+  run(): Promise<Array<boolean | { error: unknown }>>;
+}
+
+/** Picks the next turn from the active jobs, given oldest-turn-first (rotated round robin). */
+export type TurnPlanner<J extends StepJob> = (active: readonly J[]) => Turn<J>;
+
 export interface SchedulerOptions {
   /** Generations decoding at once. @default 4 */
   maxConcurrent?: number;
@@ -34,11 +48,17 @@ export interface SchedulerOptions {
   maxQueued?: number;
 }
 
+/** The default turn: the first job's own step. */
+const oneStep = <J extends StepJob>(active: readonly J[]): Turn<J> => ({
+  jobs: [active[0]!],
+  run: async () => [await active[0]!.step()],
+});
+
 /** Returned by `submit`: cancels the job (frees its slot or queue place at once). */
 export type CancelJob = (reason?: unknown) => void;
 
-interface Entry {
-  job: StepJob;
+interface Entry<J> {
+  job: J;
   stepping: boolean;
   cancelled: { reason: unknown } | null;
   startedMs: number;
@@ -53,11 +73,11 @@ const EWMA_ALPHA = 0.2;
 const yieldToEventLoop = (): Promise<void> =>
   new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
-export class StepScheduler {
+export class StepScheduler<J extends StepJob = StepJob> {
   readonly maxConcurrent: number;
   readonly maxQueued: number;
-  private readonly active: Entry[] = [];
-  private readonly queue: Entry[] = [];
+  private readonly active: Entry<J>[] = [];
+  private readonly queue: Entry<J>[] = [];
   /** A consumer is inside `pump`'s step loop. */
   private pumping = false;
   /** Consumers waiting for the pump; each resumes in its own context when handed the pump. */
@@ -66,7 +86,10 @@ export class StepScheduler {
   private turn = 0;
   private meanJobMs = INITIAL_JOB_MS;
 
-  constructor(options: SchedulerOptions = {}) {
+  constructor(
+    options: SchedulerOptions = {},
+    private readonly planTurn: TurnPlanner<J> = oneStep,
+  ) {
     this.maxConcurrent = options.maxConcurrent ?? 4;
     this.maxQueued = options.maxQueued ?? 16;
     if (!(Number.isInteger(this.maxConcurrent) && this.maxConcurrent >= 1)) throw new RangeError('maxConcurrent must be an integer ≥ 1');
@@ -81,11 +104,11 @@ export class StepScheduler {
    * Starts `job` now, or queues it.
    * @throws EdgeOverloadedError when every slot and queue place is taken
    */
-  submit(job: StepJob): CancelJob {
+  submit(job: J): CancelJob {
     if (this.active.length >= this.maxConcurrent && this.queue.length >= this.maxQueued) {
       throw new EdgeOverloadedError(this.retryAfterMs(), this.active.length, this.queue.length);
     }
-    const entry: Entry = { job, stepping: false, cancelled: null, startedMs: 0 };
+    const entry: Entry<J> = { job, stepping: false, cancelled: null, startedMs: 0 };
     this.queue.push(entry);
     this.promote();
     return (reason) => this.cancel(entry, reason);
@@ -108,7 +131,7 @@ export class StepScheduler {
     }
   }
 
-  private cancel(entry: Entry, reason: unknown): void {
+  private cancel(entry: Entry<J>, reason: unknown): void {
     if (entry.cancelled) return;
     const wasActive = remove(this.active, entry);
     const wasQueued = remove(this.queue, entry);
@@ -133,7 +156,7 @@ export class StepScheduler {
         this.pumping = true;
         try {
           while (!ready() && this.active.length > 0) {
-            await this.stepOnce(this.active[this.turn++ % this.active.length]!);
+            await this.runTurn();
             if (!ready() && this.active.length > 0) await yieldToEventLoop();
           }
         } finally {
@@ -145,25 +168,35 @@ export class StepScheduler {
     }
   }
 
-  private async stepOnce(entry: Entry): Promise<void> {
-    let outcome: JobOutcome | null = null;
-    entry.stepping = true;
+  /** Plans and runs one turn over the active jobs (rotated so every job gets to be first). */
+  private async runTurn(): Promise<void> {
+    const start = this.turn++ % this.active.length;
+    const rotated = [...this.active.slice(start), ...this.active.slice(0, start)];
+    const turn = this.planTurn(rotated.map((e) => e.job));
+    const entries = turn.jobs.map((job) => rotated.find((e) => e.job === job)!);
+    for (const entry of entries) entry.stepping = true;
+    let results: Array<boolean | { error: unknown }>;
     try {
-      if (await entry.job.step()) outcome = { kind: 'done' };
+      results = await turn.run();
     } catch (error) {
-      outcome = { kind: 'error', error };
+      results = entries.map(() => ({ error }));
     } finally {
-      entry.stepping = false;
+      for (const entry of entries) entry.stepping = false;
     }
+    for (const [i, entry] of entries.entries()) this.settle(entry, results[i] ?? { error: new Error('turn returned no result') });
+    this.promote();
+  }
+
+  private settle(entry: Entry<J>, result: boolean | { error: unknown }): void {
     if (entry.cancelled) {
       finishSafely(entry.job, { kind: 'cancelled', reason: entry.cancelled.reason });
       return;
     }
-    if (outcome === null) return;
+    if (result === false) return;
+    const outcome: JobOutcome = result === true ? { kind: 'done' } : { kind: 'error', error: result.error };
     remove(this.active, entry);
     if (outcome.kind === 'done') this.meanJobMs += EWMA_ALPHA * (performance.now() - entry.startedMs - this.meanJobMs);
     finishSafely(entry.job, outcome);
-    this.promote();
   }
 }
 

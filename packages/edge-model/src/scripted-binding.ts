@@ -25,13 +25,17 @@ export function scriptedBinding(script: Script): OrtBinding {
     ],
     outputMetadata: [{ name: 'logits', isTensor: true, type: 'float32', shape: ['batch_size', 'sequence_length', script.vocabSize] }],
     async run(feeds) {
+      const [B, S] = feeds.input_ids!.dims as [number, number];
       const P = feeds['past_key_values.0.key']!.dims[2]!;
-      const S = feeds.input_ids!.dims[1]!;
-      const logits = new Float32Array(S * script.vocabSize);
-      const next = script.tokens[P + S - script.promptLength] ?? script.after;
-      logits[(S - 1) * script.vocabSize + next] = 20;
-      const present = () => tensor('float32', new Float32Array((P + S) * 2), [1, 1, P + S, 2]);
-      return { logits: tensor('float32', logits, [1, S, script.vocabSize]), 'present.0.key': present(), 'present.0.value': present() };
+      const positions = feeds.position_ids!.data as BigInt64Array;
+      const logits = new Float32Array(B * S * script.vocabSize);
+      for (let b = 0; b < B; b++) {
+        const seen = Number(positions[b * S + S - 1]!) + 1; // this row's tokens so far (padding excluded)
+        const next = script.tokens[seen - script.promptLength] ?? script.after;
+        logits[(b * S + S - 1) * script.vocabSize + next] = 20;
+      }
+      const present = () => tensor('float32', new Float32Array(B * (P + S) * 2), [B, 1, P + S, 2]);
+      return { logits: tensor('float32', logits, [B, S, script.vocabSize]), 'present.0.key': present(), 'present.0.value': present() };
     },
     release: async () => {},
   };

@@ -1,0 +1,75 @@
+/**
+ * `npm start` as a user runs it (scripts/start.ts, the committed config and models): the gateway
+ * and one local gpu-worker with the teacher come up together, the teacher answers through the pool
+ * route and the student through the edge route, and stopping the gateway stops the worker.
+ */
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ListeningProcess, spawnListening } from '../support/listening-process.ts';
+import { edgeSkipReason } from './edge-models.ts';
+import { post } from './helpers.ts';
+
+/** A port that was free a moment ago (the worker needs a fixed one: the config's `local` baseUrl). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe.skipIf(edgeSkipReason() !== null)('npm start (gateway + local gpu-worker with the teacher)', () => {
+  let start: ListeningProcess;
+  let workerPort: number;
+
+  beforeAll(async () => {
+    workerPort = await freePort();
+    start = await spawnListening('npm start', [process.execPath, '--import', 'tsx', 'scripts/start.ts'], {
+      env: {
+        ...process.env,
+        DISTILLGATE__SERVER__PORT: '0',
+        DISTILLGATE__UPSTREAMS__0__BASE_URL: `"http://127.0.0.1:${workerPort}/v1"`,
+        ORT_DISABLE_TELEMETRY: '1',
+      },
+      ready: /^distillgate listening on (http:\/\/\S+)/,
+      startTimeoutMs: 90_000,
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await start?.stop();
+  });
+
+  it('prints the worker lines with a prefix before the gateway is ready', () => {
+    expect(start.logs.some((l) => l.startsWith('[gpu-worker] ') && l.includes(`listening on http://127.0.0.1:${workerPort}`))).toBe(true);
+  });
+
+  it('serves the teacher through the pool route and the student through the edge route', async () => {
+    const teacher = await post(`${start.url}/v1/chat/completions`, {
+      model: 'distillgate-teacher',
+      messages: [{ role: 'user', content: 'Hello' }],
+      max_tokens: 8,
+    });
+    expect(teacher.status).toBe(200);
+    expect(teacher.headers.get('x-distillgate-route')).toBe('pool');
+    expect(teacher.headers.get('x-distillgate-model')).toBe('distillgate-teacher@0.1.0');
+    expect(((await teacher.json()) as { usage: { completion_tokens: number } }).usage.completion_tokens).toBeGreaterThan(0);
+
+    const student = await post(`${start.url}/v1/chat/completions`, { model: 'auto', messages: [{ role: 'user', content: 'Hello' }], max_tokens: 8 });
+    expect(student.status).toBe(200);
+    expect(student.headers.get('x-distillgate-route')).toBe('edge');
+  });
+
+  it('stopping the gateway drains and stops the worker', async () => {
+    start.child.kill('SIGTERM');
+    expect(await start.exited).toBe(0);
+    let refused = false;
+    for (let i = 0; i < 100 && !refused; i++) {
+      refused = await fetch(`http://127.0.0.1:${workerPort}/health`).then(
+        () => false,
+        () => true,
+      );
+      if (!refused) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(refused).toBe(true);
+  });
+});
