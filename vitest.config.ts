@@ -28,7 +28,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['packages/**/*.test.ts', 'apps/**/*.test.ts', 'gpu-worker/**/*.test.ts'],
+          include: ['packages/**/*.test.ts', 'apps/**/*.test.ts', 'gpu-worker/**/*.test.ts', 'tests/infra/**/*.test.ts'],
           exclude: ['**/node_modules/**'],
           testTimeout: 30_000,
         },
