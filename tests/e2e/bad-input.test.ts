@@ -3,7 +3,7 @@
  * nothing invented) and the OpenAI error envelope with the precise `param` for what does not.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { chatBody, conforms, expectError, type Json, post, REQUEST_TIMEOUT_MS, type Stack, startStack } from './helpers.ts';
+import { chatBody, conforms, expectError, type Json, post, REQUEST_TIMEOUT_MS, type Stack, startStack, withAuth } from './helpers.ts';
 
 let stack: Stack;
 let chatUrl: string;
@@ -181,6 +181,7 @@ describe('body and content type', () => {
     // bytes, unlike a string, make fetch send no content-type at all
     const bare = await fetch(chatUrl, {
       method: 'POST',
+      headers: withAuth(),
       body: new TextEncoder().encode(body),
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });

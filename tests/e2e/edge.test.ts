@@ -8,6 +8,7 @@
  */
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_API_KEY } from '../support/gateway-process.ts';
 import { type EdgeModelsDir, edgeSkipReason, makeEdgeModelsDir, STUDENT } from './edge-models.ts';
 import {
   conforms,
@@ -55,7 +56,7 @@ beforeAll(async () => {
     },
     prices: { [STUDENT]: PRICE },
   });
-  client = new OpenAI({ baseURL: `${stack.url}/v1`, apiKey: 'test', maxRetries: 0 });
+  client = new OpenAI({ baseURL: `${stack.url}/v1`, apiKey: TEST_API_KEY, maxRetries: 0 });
   chatUrl = `${stack.url}/v1/chat/completions`;
   legacyUrl = `${stack.url}/v1/completions`;
 }, 120_000);

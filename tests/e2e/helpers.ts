@@ -5,7 +5,7 @@
  */
 import { createServer } from 'node:net';
 import { expect } from 'vitest';
-import { type GatewayProcess, mockConfig, startGatewayProcess } from '../support/gateway-process.ts';
+import { type GatewayProcess, mockConfig, startGatewayProcess, TEST_API_KEY } from '../support/gateway-process.ts';
 import { type MockUpstream, startMockUpstream } from '../support/mock-upstream.ts';
 import { loadOpenApiValidator } from '../support/openapi.ts';
 
@@ -110,6 +110,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 }
 
 export interface PostOptions {
+  /** Sent as given; without an `authorization` header, `Bearer ${TEST_API_KEY}` is added. */
   headers?: Record<string, string>;
   /** Override the timeout signal (e.g. to abort mid-stream). */
   signal?: AbortSignal;
@@ -120,10 +121,16 @@ export function post(url: string, body: unknown, opts: PostOptions = {}): Promis
   const raw: BodyInit = typeof body === 'string' ? body : body instanceof Uint8Array ? new Uint8Array(body) : JSON.stringify(body);
   return fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...opts.headers },
+    headers: { 'content-type': 'application/json', ...withAuth(opts.headers) },
     body: raw,
     signal: opts.signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS),
   });
+}
+
+/** `headers` plus the test gateway's API key, unless they carry an `authorization` header already. */
+export function withAuth(headers: Record<string, string> = {}): Record<string, string> {
+  const has = Object.keys(headers).some((name) => name.toLowerCase() === 'authorization');
+  return has ? headers : { ...headers, authorization: `Bearer ${TEST_API_KEY}` };
 }
 
 /** A minimal valid chat request for `model` (default `auto`). */

@@ -4,7 +4,7 @@
  */
 import { connect } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { chatBody, conforms, expectError, post, REQUEST_TIMEOUT_MS, type Stack, startStack } from './helpers.ts';
+import { chatBody, conforms, expectError, post, REQUEST_TIMEOUT_MS, type Stack, startStack, withAuth } from './helpers.ts';
 
 const MAX_BODY_BYTES = 2048;
 const ORIGIN = 'http://app.example';
@@ -44,7 +44,7 @@ function chunkedBody(pieces: string[]): ReadableStream<Uint8Array> {
 function postChunked(url: string, pieces: string[]): Promise<Response> {
   return fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: withAuth({ 'content-type': 'application/json' }),
     body: chunkedBody(pieces),
     duplex: 'half',
     signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),

@@ -5,14 +5,26 @@
  */
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { chatBody, conforms, type Json, post, REQUEST_TIMEOUT_MS, readSse, type Stack, startStack, streamedText } from './helpers.ts';
+import { TEST_API_KEY } from '../support/gateway-process.ts';
+import {
+  chatBody,
+  conforms,
+  type Json,
+  post,
+  REQUEST_TIMEOUT_MS,
+  readSse,
+  type Stack,
+  startStack,
+  streamedText,
+  withAuth,
+} from './helpers.ts';
 
 let stack: Stack;
 let client: OpenAI;
 
 beforeAll(async () => {
   stack = await startStack();
-  client = new OpenAI({ baseURL: `${stack.url}/v1`, apiKey: 'test', maxRetries: 0 });
+  client = new OpenAI({ baseURL: `${stack.url}/v1`, apiKey: TEST_API_KEY, maxRetries: 0 });
 });
 afterAll(() => stack?.stop());
 beforeEach(() => stack.reset());
@@ -88,7 +100,7 @@ describe('official openai client', () => {
     for (const model of page.data) conforms('Model', model);
     expect(page.data.find((m) => m.id === 'auto')?.owned_by).toBe('distillgate');
     expect(page.data.find((m) => m.id === 'mock-model')?.owned_by).toBe('mock0');
-    const raw = await fetch(`${stack.url}/v1/models`, options());
+    const raw = await fetch(`${stack.url}/v1/models`, { ...options(), headers: withAuth() });
     conforms('ListModelsResponse', await raw.json());
   });
 
@@ -103,19 +115,22 @@ describe('official openai client', () => {
 });
 
 describe('headers on every completion', () => {
-  it('a valid client x-request-id is echoed on streamed and non-streamed completions and errors', async () => {
+  it('a valid client request id is echoed as x-client-request-id; x-request-id is always ours and unique', async () => {
     const id = 'e2e-req:42.a_b';
     const plain = await post(`${stack.url}/v1/chat/completions`, chatBody(), { headers: { 'x-request-id': id } });
     expect(plain.status).toBe(200);
     conforms('CreateChatCompletionResponse', await plain.json());
     expectServedHeaders(plain.headers);
-    expect(plain.headers.get('x-request-id')).toBe(id);
+    expect(plain.headers.get('x-client-request-id')).toBe(id);
+    const ours = plain.headers.get('x-request-id');
+    expect(ours).toMatch(/^[0-9a-f-]{36}$/);
     expect(plain.headers.get('x-distillgate-cost-micro-usd')).toMatch(/^\d+$/);
 
     const streamed = await post(`${stack.url}/v1/chat/completions`, chatBody({ stream: true }), { headers: { 'x-request-id': id } });
     await readSse(streamed);
     expectServedHeaders(streamed.headers);
-    expect(streamed.headers.get('x-request-id')).toBe(id);
+    expect(streamed.headers.get('x-client-request-id')).toBe(id);
+    expect(streamed.headers.get('x-request-id')).not.toBe(ours); // a repeated client id never shares our id
 
     const legacy = await post(`${stack.url}/v1/completions`, { model: 'auto', prompt: 'p' }, { headers: { 'x-request-id': id } });
     conforms('CreateCompletionResponse', await legacy.json());
@@ -124,9 +139,12 @@ describe('headers on every completion', () => {
 
     const failed = await post(`${stack.url}/v1/chat/completions`, chatBody({ model: 'nope' }), { headers: { 'x-request-id': id } });
     await failed.text();
-    expect(failed.headers.get('x-request-id')).toBe(id);
-    // the upstream sees the same id, for tracing
-    expect(stack.mocks[0]?.requests.map((r) => r.headers['x-request-id'])).toEqual([id, id, id]);
+    expect(failed.headers.get('x-client-request-id')).toBe(id);
+    expect(failed.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    // the upstream sees our id, for tracing
+    const upstreamIds = stack.mocks[0]?.requests.map((r) => r.headers['x-request-id']);
+    expect(upstreamIds?.[0]).toBe(ours);
+    expect(new Set(upstreamIds).size).toBe(3);
   });
 
   it('an invalid client x-request-id is replaced by a fresh one', async () => {
@@ -144,16 +162,12 @@ describe('headers on every completion', () => {
     for await (const _ of stream) {
       // drain
     }
-    await post(
-      `${stack.url}/v1/completions`,
-      { model: 'auto', prompt: 'c' },
-      { headers: { authorization: 'Bearer sk-client-secret' } },
-    ).then((r) => r.text());
+    await post(`${stack.url}/v1/completions`, { model: 'auto', prompt: 'c' }).then((r) => r.text());
     const requests = stack.mocks[0]?.requests ?? [];
     expect(requests).toHaveLength(3);
     for (const req of requests) {
       expect(req.headers.authorization).toBeUndefined();
-      expect(JSON.stringify(req.headers)).not.toMatch(/sk-client-secret|Bearer test/);
+      expect(JSON.stringify(req.headers)).not.toContain(TEST_API_KEY);
     }
   });
 });

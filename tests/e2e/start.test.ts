@@ -1,9 +1,13 @@
 /**
  * `npm start` as a user runs it (scripts/start.ts, the committed config and models): the gateway
  * and one local gpu-worker with the teacher come up together, the teacher answers through the pool
- * route and the student through the edge route, and stopping the gateway stops the worker.
+ * route and the student through the edge route with the development key printed at first start,
+ * and stopping the gateway stops the worker.
  */
+import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ListeningProcess, spawnListening } from '../support/listening-process.ts';
 import { edgeSkipReason } from './edge-models.ts';
@@ -21,6 +25,7 @@ async function freePort(): Promise<number> {
 describe.skipIf(edgeSkipReason() !== null)('npm start (gateway + local gpu-worker with the teacher)', () => {
   let start: ListeningProcess;
   let workerPort: number;
+  let devKey: string;
 
   beforeAll(async () => {
     workerPort = await freePort();
@@ -29,6 +34,8 @@ describe.skipIf(edgeSkipReason() !== null)('npm start (gateway + local gpu-worke
         ...process.env,
         DISTILLGATE__SERVER__PORT: '0',
         DISTILLGATE__UPSTREAMS__0__BASE_URL: `"http://127.0.0.1:${workerPort}/v1"`,
+        DISTILLGATE__METERING__DATABASE: JSON.stringify(join(mkdtempSync(join(tmpdir(), 'distillgate-start-')), 'db.sqlite')),
+        DISTILLGATE_DEV_KEY: '',
         ORT_DISABLE_TELEMETRY: '1',
       },
       ready: /^distillgate listening on (http:\/\/\S+)/,
@@ -39,22 +46,41 @@ describe.skipIf(edgeSkipReason() !== null)('npm start (gateway + local gpu-worke
     await start?.stop();
   });
 
+  it('creates a development key on first start and prints it once, in a ready-to-paste curl', async () => {
+    await new Promise((r) => setTimeout(r, 200)); // the lines after "listening on"
+    const created = start.logs.find((l) => l.startsWith('created a development API key'));
+    devKey = /(dg-[A-Za-z0-9_-]{43})$/.exec(created ?? '')?.[1] ?? '';
+    expect(devKey).not.toBe('');
+    expect(start.logs.filter((l) => l.includes(devKey))).toHaveLength(2); // that line and the curl
+    expect(start.logs.some((l) => l.includes(`authorization: Bearer ${devKey}`))).toBe(true);
+  });
+
   it('prints the worker lines with a prefix before the gateway is ready', () => {
     expect(start.logs.some((l) => l.startsWith('[gpu-worker] ') && l.includes(`listening on http://127.0.0.1:${workerPort}`))).toBe(true);
   });
 
   it('serves the teacher through the pool route and the student through the edge route', async () => {
-    const teacher = await post(`${start.url}/v1/chat/completions`, {
-      model: 'distillgate-teacher',
-      messages: [{ role: 'user', content: 'Hello' }],
-      max_tokens: 8,
-    });
+    const teacher = await post(
+      `${start.url}/v1/chat/completions`,
+      {
+        model: 'distillgate-teacher',
+        messages: [{ role: 'user', content: 'Hello' }],
+        max_tokens: 8,
+      },
+      { headers: { authorization: `Bearer ${devKey}` } },
+    );
     expect(teacher.status).toBe(200);
     expect(teacher.headers.get('x-distillgate-route')).toBe('pool');
     expect(teacher.headers.get('x-distillgate-model')).toBe('distillgate-teacher@0.1.0');
     expect(((await teacher.json()) as { usage: { completion_tokens: number } }).usage.completion_tokens).toBeGreaterThan(0);
 
-    const student = await post(`${start.url}/v1/chat/completions`, { model: 'auto', messages: [{ role: 'user', content: 'Hello' }], max_tokens: 8 });
+    const student = await post(
+      `${start.url}/v1/chat/completions`,
+      { model: 'auto', messages: [{ role: 'user', content: 'Hello' }], max_tokens: 8 },
+      { headers: { authorization: `Bearer ${devKey}` } },
+    );
+    const refused = await post(`${start.url}/v1/chat/completions`, { model: 'auto', messages: [{ role: 'user', content: 'Hi' }] });
+    expect(refused.status).toBe(401); // the test suite's key is not this gateway's
     expect(student.status).toBe(200);
     expect(student.headers.get('x-distillgate-route')).toBe('edge');
   });

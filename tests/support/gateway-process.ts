@@ -1,6 +1,8 @@
 /**
  * Starts the real gateway as a child process (`node --import tsx apps/gateway/src/server.ts`)
- * with a temporary config file, and waits until it listens. Used by e2e tests and benchmarks.
+ * with a temporary config file and database, and waits until it listens. Used by e2e tests and
+ * benchmarks. Requests need `Authorization: Bearer ${TEST_API_KEY}` (tests/e2e/helpers.ts `post`
+ * adds it).
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +10,12 @@ import { join } from 'node:path';
 import { type ListeningProcess, spawnListening } from './listening-process.ts';
 
 export type GatewayProcess = ListeningProcess;
+
+/**
+ * The API key every test gateway accepts: handed to it as DISTILLGATE_DEV_KEY, so the gateway
+ * stores it (hashed) at start like an operator's development key.
+ */
+export const TEST_API_KEY = 'dg-test-key-0123456789abcdef';
 
 export interface StartGatewayOptions {
   /** Extra environment (e.g. `DISTILLGATE__…` overrides). */
@@ -26,9 +34,18 @@ export function startGatewayProcess(config: Record<string, unknown>, opts: Start
   const dir = mkdtempSync(join(tmpdir(), 'distillgate-'));
   const file = join(dir, 'distillgate.config.json');
   const server = { port: 0, ...((config.server as object | undefined) ?? {}) };
-  writeFileSync(file, JSON.stringify({ ...config, server }));
+  // a fresh database per gateway, unless the test names one
+  const metering = { database: join(dir, 'distillgate.sqlite'), ...((config.metering as object | undefined) ?? {}) };
+  writeFileSync(file, JSON.stringify({ ...config, server, metering }));
   return spawnListening('gateway', [...(opts.wrap ?? []), process.execPath, '--import', 'tsx', 'apps/gateway/src/server.ts'], {
-    env: { ...process.env, DISTILLGATE_CONFIG: file, DISTILLGATE_LOG_LEVEL: 'debug', ORT_DISABLE_TELEMETRY: '1', ...opts.env },
+    env: {
+      ...process.env,
+      DISTILLGATE_CONFIG: file,
+      DISTILLGATE_LOG_LEVEL: 'debug',
+      DISTILLGATE_DEV_KEY: TEST_API_KEY,
+      ORT_DISABLE_TELEMETRY: '1',
+      ...opts.env,
+    },
     startTimeoutMs: opts.startTimeoutMs ?? 30_000,
     killAfterMs: 5_000,
   });

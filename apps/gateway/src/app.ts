@@ -1,7 +1,7 @@
 /**
  * The gateway's Hono app: the route table and middleware order, in one place.
  *
- *   request-id → client signal → access log → CORS → (POST /v1/*) JSON body (size-limited) → handler
+ *   request-id → client signal → access log → CORS → (/v1/*) API key → (POST) JSON body (size-limited) → handler
  *   errors: GatewayError → OpenAI envelope; anything else → logged 500 `server_error`
  */
 import { errorResponse, GatewayError } from '@distillgate/protocol';
@@ -9,6 +9,7 @@ import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import type { GatewayDeps, GatewayEnv } from './env.ts';
 import { accessLog } from './middleware/access-log/index.ts';
+import { apiKeyAuth } from './middleware/api-key/index.ts';
 import { clientSignal } from './middleware/client-signal/index.ts';
 import { jsonBody } from './middleware/json-body/index.ts';
 import { requestId } from './middleware/request-id/index.ts';
@@ -21,6 +22,7 @@ const CLIENT_CLOSED_REQUEST = 499;
 /** Response headers browsers may read (DESIGN.md §5 "Headers"). */
 const EXPOSED_HEADERS = [
   'x-request-id',
+  'x-client-request-id',
   'x-distillgate-route',
   'x-distillgate-model',
   'x-distillgate-cost-micro-usd',
@@ -47,7 +49,7 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
       cors({
         origin: origins.includes('*') ? '*' : origins,
         allowMethods: ['GET', 'POST', 'PATCH', 'PUT', 'OPTIONS'],
-        allowHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-request-id'],
+        allowHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-request-id', 'x-client-request-id'],
         exposeHeaders: EXPOSED_HEADERS,
         maxAge: 600,
       }),
@@ -55,6 +57,7 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
   }
 
   const body = jsonBody(config.server.maxBodyBytes);
+  app.use('/v1/*', apiKeyAuth(deps));
 
   app.post('/v1/chat/completions', body, completionRoute(deps, 'chat.completions'));
   app.post('/v1/completions', body, completionRoute(deps, 'completions'));

@@ -2,8 +2,10 @@
  * The gateway's Hono environment, typed once (STYLE.md: no `c.get('string')` returning any).
  */
 import type { Config } from '@distillgate/config';
+import type { ApiKey } from '@distillgate/db';
 import type { Logger, UpstreamRegistry } from '@distillgate/router';
 import type { EdgeProvider } from './edge/provider.ts';
+import type { MeteringBackend } from './metering/backend.ts';
 
 /** What an app instance is built from; `server.ts` and `worker.ts` each assemble one. */
 export interface GatewayDeps {
@@ -16,15 +18,24 @@ export interface GatewayDeps {
    * next target; a direct request gets 503 `model_unavailable`).
    */
   edge?: EdgeProvider;
+  /**
+   * Keys, limits, budgets and usage rows (metering/). Absent: no authentication and no usage rows
+   * (prices from config still give the cost headers).
+   */
+  metering?: MeteringBackend;
 }
 
 export interface GatewayVariables {
-  /** Set by the request-id middleware: the client's valid `x-request-id`, or a new UUID. */
+  /** Set by the request-id middleware: the gateway's own id for this request, a new UUID. */
   requestId: string;
+  /** The client's own request id (`x-client-request-id` / `x-request-id`), when valid; echoed and logged. */
+  clientRequestId: string | null;
   /** Fires when the client disconnects before the response finished (set by `clientSignal()`). */
   clientSignal: AbortSignal;
   /** The decoded JSON object body (set by `jsonBody()`). */
   body: Record<string, unknown>;
+  /** The authenticated API key (set by `apiKeyAuth()`); null when keys are not required. */
+  apiKey: ApiKey | null;
 }
 
 export type GatewayEnv = { Variables: GatewayVariables };

@@ -11,6 +11,8 @@ import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
 import { NodeEdgeProvider } from './edge/node/provider.ts';
 import { createJsonLogger } from './log.ts';
+import { type DevKey, ensureDevKey } from './metering/dev-key.ts';
+import { type NodeMetering, openNodeMetering } from './metering/node.ts';
 import { batchedStdioSink } from './node-log-sink.ts';
 import { nodeFetchFor } from './node-transport.ts';
 
@@ -19,30 +21,38 @@ export interface RunningGateway {
   /** e.g. `http://127.0.0.1:8787` */
   url: string;
   port: number;
+  /** Keys, limits and usage rows (the SQLite file of `metering.database`). */
+  metering: NodeMetering;
+  /** Stops accepting, finishes usage writes, closes the database. */
   close(): Promise<void>;
 }
 
 /**
  * Starts the gateway on `config.server.host:port` (port 0 → a free port). Edge models (if any are
- * configured) run in a worker thread, each loaded on its first request.
+ * configured) run in a worker thread, each loaded on its first request. Opens (creating and
+ * migrating) the metering database first.
+ * @throws better-sqlite3's SqliteError when the database cannot be opened; the listen error (EADDRINUSE…)
  */
 export async function startGateway(config: Config, logLevel: 'debug' | 'info' | 'warn' | 'error' = 'info'): Promise<RunningGateway> {
   const logger = createJsonLogger(logLevel, batchedStdioSink());
   const registry = new UpstreamRegistry(config, nodeFetchFor);
   // active health checks of `pool` members run on Node only (Workers rely on the passive checks)
   registry.pool.startHealthChecks(registry.poolMembers());
+  const metering = await openNodeMetering(config);
   const edge = config.edge.models.length > 0 ? new NodeEdgeProvider({ ...config.edge, logger }) : undefined;
-  const app = createApp({ config, registry, logger, ...(edge ? { edge } : {}) });
+  const app = createApp({ config, registry, logger, metering, ...(edge ? { edge } : {}) });
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host }, (info) => {
       const url = `http://${config.server.host}:${info.port}`;
       resolve({
         url,
         port: info.port,
+        metering,
         close: async () => {
           registry.pool.stopHealthChecks();
           await new Promise<void>((done) => server.close(() => done()));
           await edge?.close();
+          await metering.close();
         },
       });
     });
@@ -96,10 +106,23 @@ export async function main(): Promise<void> {
     );
     process.exit(1);
   });
+  let devKey: DevKey = null;
+  try {
+    devKey = config.metering.requireApiKey ? await ensureDevKey(gateway.metering.db, process.env.DISTILLGATE_DEV_KEY) : null;
+  } catch (err) {
+    console.error(`DISTILLGATE_DEV_KEY: ${(err as Error).message}`);
+    process.exit(2);
+  }
   const model = Object.keys(config.models)[0] ?? config.upstreams[0]?.models[0] ?? 'MODEL';
   console.log(`distillgate listening on ${gateway.url}`);
+  if (devKey?.created && !process.env.DISTILLGATE_DEV_KEY) {
+    console.log(`created a development API key (shown once, only its hash is stored): ${devKey.secret}`);
+  }
+  const auth = !config.metering.requireApiKey
+    ? ''
+    : ` -H "authorization: Bearer ${devKey && !process.env.DISTILLGATE_DEV_KEY ? devKey.secret : '$DISTILLGATE_API_KEY'}"`;
   console.log(
-    `try:\n  curl -s ${gateway.url}/v1/chat/completions -H 'content-type: application/json' \\\n    -d '{"model":"${model}","messages":[{"role":"user","content":"Hello"}]}'`,
+    `try:\n  curl -s ${gateway.url}/v1/chat/completions -H 'content-type: application/json'${auth} \\\n    -d '{"model":"${model}","messages":[{"role":"user","content":"Hello"}]}'`,
   );
   const shutdown = () => {
     gateway.close().then(() => process.exit(0));

@@ -31,7 +31,7 @@ describe('parseConfig defaults', () => {
         runtime: 'web',
         channelsCheckMs: 1000,
       },
-      metering: { prices: {} },
+      metering: { prices: {}, requireApiKey: true, database: '.data/distillgate.sqlite' },
     });
   });
 
@@ -54,6 +54,7 @@ describe('parseConfig defaults', () => {
     expect(config.upstreams[0]).toEqual({
       ...upstream,
       version: 'upstream',
+      contextLength: 8192,
       timeouts: { connectMs: 5_000, firstByteMs: 60_000, idleMs: 5 },
       health: { path: '/health', healthCheckMs: 5_000, timeoutMs: 2_000, failureThreshold: 3, cooldownMs: 5_000 },
     });

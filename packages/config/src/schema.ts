@@ -56,6 +56,11 @@ export const upstreamSchema = z.strictObject({
   models: z.array(z.string().min(1)).min(1),
   /** Version reported in `x-distillgate-model: <id>@<version>`. @default "upstream" */
   version: z.string().min(1).default('upstream'),
+  /**
+   * Context window of the upstream's models, tokens (prompt + completion). Admission reserves
+   * `contextLength − prompt_tokens` for a request without `max_tokens` (DESIGN.md §5). @default 8192
+   */
+  contextLength: z.int().positive().default(8192),
   timeouts: upstreamTimeoutsSchema.default(upstreamTimeoutsSchema.parse({})),
   health: upstreamHealthSchema.default(upstreamHealthSchema.parse({})),
 });
@@ -148,8 +153,15 @@ export const priceSchema = z.strictObject({
 });
 
 export const meteringSchema = z.strictObject({
-  /** Model id → price. A model without a price costs 0. @default {} */
+  /** Model id → price, seeding the editable price table on first start. A model without a price costs 0. @default {} */
   prices: idRecord(priceSchema).prefault({}),
+  /**
+   * Whether `/v1/*` needs `Authorization: Bearer <API key>` (keys from the admin API). Off only for
+   * trusted local set-ups: requests are then metered under no key and no limits apply. @default true
+   */
+  requireApiKey: z.boolean().default(true),
+  /** The embedded SQLite file on Node (created and migrated at start; Workers use D1). @default ".data/distillgate.sqlite" */
+  database: z.string().min(1).default('.data/distillgate.sqlite'),
 });
 
 export const configSchema = z

@@ -1,1 +1,2 @@
 export * from './pricing.ts';
+export * from './rate-window.ts';

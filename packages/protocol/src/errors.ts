@@ -106,7 +106,8 @@ export const errors = {
     invalidRequest(400, 'idempotency_key_reused', 'This Idempotency-Key was already used with a different request body.'),
 
   /** 401: missing, unknown or revoked API key. */
-  invalidApiKey: () => invalidRequest(401, 'invalid_api_key', 'Incorrect or missing API key.'),
+  invalidApiKey: (message = 'Incorrect or missing API key. Send it as Authorization: Bearer <key>.') =>
+    invalidRequest(401, 'invalid_api_key', message),
 
   /** 403: the key may not use this model. */
   modelNotAllowed: (model: string) =>

@@ -1,6 +1,7 @@
 /** What a completion needs to know about one request, and what it reports about who served it. */
 import type { Endpoint, JsonObject, Target } from '@distillgate/router';
 import type { GatewayDeps } from '../env.ts';
+import type { RequestMeter } from '../metering/meter.ts';
 import { responseId } from './rewrite.ts';
 
 export interface CompletionContext {
@@ -13,6 +14,8 @@ export interface CompletionContext {
   requestId: string;
   /** The client's abort signal: fires when the client disconnects. */
   signal: AbortSignal;
+  /** Prices, time to first token, relayed chunks; ended exactly once with how the request ended. */
+  meter: RequestMeter;
 }
 
 /** Who served a completion (DESIGN.md §5 "Headers"). */

@@ -11,7 +11,7 @@
  */
 import type { DoneEvent, GenerationEvent, TokenEvent } from '@distillgate/edge-model';
 import { EdgeWire } from '@distillgate/edge-model/wire';
-import { costMicroUsd } from '@distillgate/metering';
+import type { TokenUsage } from '@distillgate/metering';
 import { encodeSseData, errors, SSE_DONE } from '@distillgate/protocol';
 import type { AttemptOutcome, EdgeTarget, JsonObject } from '@distillgate/router';
 import { edgeFailure } from '../edge/failure.ts';
@@ -25,6 +25,8 @@ export interface JsonAnswer {
   body: JsonObject;
   served: Served;
   costMicroUsd: number;
+  /** The answer's own counts, when it had them (an explicit 0 is a count). */
+  usage?: TokenUsage;
 }
 
 /** A stream ready to send: its first payload is in hand. */
@@ -58,7 +60,7 @@ function wireFor(ctx: CompletionContext, target: EdgeTarget, edge: EdgeRequest):
 }
 
 function cost(ctx: CompletionContext, served: Served, done: DoneEvent): number {
-  return costMicroUsd(done.usage, ctx.deps.config.metering.prices[served.model]);
+  return ctx.meter.cost(served.model, done.usage);
 }
 
 function logDone(ctx: CompletionContext, served: Served, done: DoneEvent): void {
@@ -91,7 +93,8 @@ export async function edgeJson(ctx: CompletionContext, target: EdgeTarget): Prom
   }
   if (!done) return { ok: false, failure: edgeFailure(new Error('generation ended without a done event'), target.model, ctx.signal) };
   logDone(ctx, served, done);
-  return { ok: true, value: { body: wireFor(ctx, target, edge).response(tokens, done), served, costMicroUsd: cost(ctx, served, done) } };
+  const body = wireFor(ctx, target, edge).response(tokens, done);
+  return { ok: true, value: { body, served, costMicroUsd: cost(ctx, served, done), usage: done.usage } };
 }
 
 /** Streamed: resolves once the first event exists; the body then follows the generation. */
@@ -110,15 +113,18 @@ export async function openEdgeStream(ctx: CompletionContext, target: EdgeTarget)
   const wire = wireFor(ctx, target, edge);
   const encoder = new TextEncoder();
   let finished = false;
-  const finish = (status: 'ok' | 'client_aborted' | 'upstream_error', detail?: string) => {
+  const finish = (status: 'ok' | 'client_aborted' | 'upstream_error', detail?: string, usage?: TokenUsage) => {
     if (finished) return;
     finished = true;
+    ctx.meter.end({ status, served, member: null, usage });
     if (status !== 'ok') ctx.deps.logger.warn('edge stream ended', { request_id: ctx.requestId, status, ...(detail ? { detail } : {}) });
   };
 
   /** SSE text for one event (possibly several chunks, or none). */
   const toSse = (event: GenerationEvent): string => {
     if (event.type === 'token') {
+      ctx.meter.firstToken();
+      ctx.meter.relayed();
       const chunk = wire.tokenChunk(event);
       return chunk ? encodeSseData(chunk) : '';
     }
@@ -126,7 +132,7 @@ export async function openEdgeStream(ctx: CompletionContext, target: EdgeTarget)
     let text = (tail ? encodeSseData(tail) : '') + encodeSseData(wire.finishChunk(event));
     if (wantsUsage(ctx)) text += encodeSseData(wire.usageChunk(event, usageExtension(served, cost(ctx, served, event))));
     logDone(ctx, served, event);
-    finish('ok');
+    finish('ok', undefined, event.usage);
     return text + SSE_DONE;
   };
   // the opening chunk and the first token leave together, as soon as the first token exists

@@ -2,18 +2,24 @@
  * Non-streaming completion: fail over across targets (pool members relayed, edge models served
  * in-process by completion/edge.ts), price, respond.
  */
-import { costMicroUsd, readUsage } from '@distillgate/metering';
+import { readUsage } from '@distillgate/metering';
 import { type AttemptOutcome, type PoolTarget, tryInOrder } from '@distillgate/router';
 import { type CompletionContext, completionId, servedHeaders } from './context.ts';
 import { edgeJson, type JsonAnswer } from './edge.ts';
 import { allTargetsFailed, type Failure } from './failure-error.ts';
 import { rewriteInPlace } from './rewrite.ts';
 
-/** @throws GatewayError when no target succeeds */
+/** @throws GatewayError when no target succeeds (the meter has recorded it) */
 export async function relayJson(ctx: CompletionContext): Promise<Response> {
   const result = await tryInOrder(ctx.targets, (target) => (target.kind === 'edge' ? edgeJson(ctx, target) : poolJson(ctx, target)));
-  if (!result.ok) throw allTargetsFailed(ctx, result);
-  const { body, served, costMicroUsd: cost } = result.value;
+  if (!result.ok) {
+    const error = allTargetsFailed(ctx, result);
+    ctx.meter.end({ status: endStatus(ctx, error.status), attempts: result.attempts });
+    throw error;
+  }
+  const { body, served, costMicroUsd: cost, usage } = result.value;
+  ctx.meter.firstToken();
+  ctx.meter.end({ status: 'ok', served, member: served.route === 'pool' ? result.target.member : null, usage, attempts: result.attempts });
   return new Response(JSON.stringify(body), {
     status: 200,
     headers: {
@@ -22,6 +28,12 @@ export async function relayJson(ctx: CompletionContext): Promise<Response> {
       'x-distillgate-cost-micro-usd': String(cost),
     },
   });
+}
+
+/** A usage row's status for a request no target served. */
+export function endStatus(ctx: CompletionContext, httpStatus: number): 'client_aborted' | 'rate_limited' | 'upstream_error' {
+  if (ctx.signal.aborted) return 'client_aborted';
+  return httpStatus === 429 ? 'rate_limited' : 'upstream_error';
 }
 
 /** One pool member: relay, then rewrite `id`/`model`/`finish_reason` and price its usage. */
@@ -39,6 +51,6 @@ async function poolJson(ctx: CompletionContext, target: PoolTarget): Promise<Att
   rewriteInPlace(body, { id: completionId(ctx), model: target.model, requestId, logger: deps.logger });
   const usage = readUsage(body.usage);
   if (!usage) deps.logger.warn('upstream response has no usage', { request_id: requestId, member: target.member });
-  const cost = usage ? costMicroUsd(usage, deps.config.metering.prices[target.model]) : 0;
-  return { ok: true, value: { body, served: { route: 'pool', model: target.model, version: target.version }, costMicroUsd: cost } };
+  const cost = usage ? ctx.meter.cost(target.model, usage) : 0;
+  return { ok: true, value: { body, served: { route: 'pool', model: target.model, version: target.version }, costMicroUsd: cost, usage } };
 }

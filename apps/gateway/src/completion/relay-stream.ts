@@ -5,7 +5,7 @@
  * (DESIGN.md §5); a client disconnect cancels the upstream request. Edge targets are served by
  * completion/edge.ts under the same rules; this file relays pool members.
  */
-import { costMicroUsd, readUsage } from '@distillgate/metering';
+import { readUsage, type TokenUsage } from '@distillgate/metering';
 import { encodeSseData, errors, SSE_DONE } from '@distillgate/protocol';
 import {
   type AttemptFailure,
@@ -21,7 +21,8 @@ import {
 import { type CompletionContext, completionId, type Served, servedHeaders, usageExtension, wantsUsage } from './context.ts';
 import { openEdgeStream, type StreamAnswer } from './edge.ts';
 import { allTargetsFailed, type Failure } from './failure-error.ts';
-import { chunkHasPayload, type RewriteContext, rewriteInPlace } from './rewrite.ts';
+import { endStatus } from './relay-json.ts';
+import { chunkHasContent, chunkHasPayload, type RewriteContext, rewriteInPlace } from './rewrite.ts';
 
 /** How a relayed stream ended; reported to metering and logs. */
 export type StreamStatus = 'ok' | 'stream_truncated' | 'upstream_error' | 'client_aborted';
@@ -38,12 +39,17 @@ interface OpenedStream {
   buffered: JsonObject[];
 }
 
-/** @throws GatewayError when no target produced a first chunk (nothing was sent yet) */
+/** @throws GatewayError when no target produced a first chunk (nothing was sent yet; the meter has recorded it) */
 export async function relayStream(ctx: CompletionContext): Promise<Response> {
   const result = await tryInOrder(ctx.targets, (target) =>
     target.kind === 'edge' ? openEdgeStream(ctx, target) : openPoolStream(ctx, target),
   );
-  if (!result.ok) throw allTargetsFailed(ctx, result);
+  if (!result.ok) {
+    const error = allTargetsFailed(ctx, result);
+    ctx.meter.end({ status: endStatus(ctx, error.status), attempts: result.attempts });
+    throw error;
+  }
+  ctx.meter.noteAttempts(result.attempts); // the stream's end records them with its status
   const { body, served } = result.value;
   return new Response(body, { status: 200, headers: { ...SSE_HEADERS, ...servedHeaders(served) } });
 }
@@ -113,12 +119,14 @@ function relayBody(
 ): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   const clientWantsUsage = wantsUsage(ctx);
-  const price = ctx.deps.config.metering.prices[target.model];
   const pending = [...opened.buffered];
+  /** The upstream's usage chunk, when it sent one (we always ask for it). */
+  let upstreamUsage: TokenUsage | undefined;
   let finished = false;
   const finish = (status: StreamStatus, failure?: AttemptFailure) => {
     if (finished) return;
     finished = true;
+    ctx.meter.end({ status, served, member: target.member, usage: upstreamUsage });
     // a client that left says nothing about the member
     end(status === 'client_aborted' ? { ok: false, failure: CLIENT_LEFT } : failure ? { ok: false, failure } : { ok: true });
     const detail = failure?.message;
@@ -135,12 +143,17 @@ function relayBody(
   const toClient = (chunk: JsonObject): JsonObject | undefined => {
     rewriteInPlace(chunk, rewrite);
     const usage = readUsage(chunk.usage);
+    if (usage) upstreamUsage = usage;
+    if (chunkHasContent(chunk)) {
+      ctx.meter.firstToken();
+      ctx.meter.relayed();
+    }
     if (chunk.usage === undefined || chunk.usage === null) return chunk;
     if (!clientWantsUsage) {
       delete chunk.usage;
       return Array.isArray(chunk.choices) && chunk.choices.length > 0 ? chunk : undefined;
     }
-    chunk.distillgate = usageExtension(served, usage ? costMicroUsd(usage, price) : 0);
+    chunk.distillgate = usageExtension(served, usage ? ctx.meter.cost(target.model, usage) : 0);
     return chunk;
   };
 

@@ -57,3 +57,14 @@ export function chunkHasPayload(chunk: JsonObject): boolean {
 export function responseId(prefix: 'chatcmpl' | 'cmpl', requestId: string): string {
   return `${prefix}-${requestId.replace(/[^A-Za-z0-9]/g, '')}`;
 }
+
+/** Whether a chunk carries completion text (≈ one token as engines stream them): `text` or `delta.content`. */
+export function chunkHasContent(chunk: JsonObject): boolean {
+  if (!Array.isArray(chunk.choices)) return false;
+  return (chunk.choices as unknown[]).some((choice) => {
+    if (typeof choice !== 'object' || choice === null) return false;
+    const c = choice as JsonObject;
+    const delta = c.delta as JsonObject | undefined;
+    return (typeof c.text === 'string' && c.text !== '') || (typeof delta?.content === 'string' && delta.content !== '');
+  });
+}

@@ -1,14 +1,22 @@
 /**
- * `POST /v1/chat/completions` and `POST /v1/completions`: validate, resolve the model, relay.
+ * `POST /v1/chat/completions` and `POST /v1/completions`: validate, resolve the model, admit
+ * (allowed models, RPM/TPM, budget: metering/admission.ts), relay, and meter the outcome.
+ * Every request that passed validation ends its meter exactly once: the relays end it on every
+ * path they own; the catch here covers a failure before they started (their `end` is then a no-op).
  */
-import { errors, parseChatCompletionRequest, parseCompletionRequest } from '@distillgate/protocol';
+import { errors, GatewayError, parseChatCompletionRequest, parseCompletionRequest } from '@distillgate/protocol';
 import type { Endpoint, JsonObject } from '@distillgate/router';
 import type { Handler } from 'hono';
+import type { CompletionContext } from '../completion/context.ts';
 import { relayJson } from '../completion/relay-json.ts';
 import { relayStream } from '../completion/relay-stream.ts';
 import type { GatewayDeps, GatewayEnv } from '../env.ts';
+import { admit } from '../metering/admission.ts';
+import { type RequestMeter, unmeteredRequest } from '../metering/meter.ts';
 
-const PARSERS: Record<Endpoint, (body: unknown) => { model: string; stream?: boolean | null }> = {
+type ParsedRequest = { model: string; stream?: boolean | null; max_tokens?: number; n?: number; messages?: unknown; prompt?: unknown };
+
+const PARSERS: Record<Endpoint, (body: unknown) => ParsedRequest> = {
   'chat.completions': parseChatCompletionRequest,
   completions: parseCompletionRequest,
 };
@@ -16,19 +24,48 @@ const PARSERS: Record<Endpoint, (body: unknown) => { model: string; stream?: boo
 export function completionRoute(deps: GatewayDeps, endpoint: Endpoint): Handler<GatewayEnv> {
   const parse = PARSERS[endpoint];
   return async function completionHandler(c) {
+    const startedMs = performance.now();
     const request = parse(c.get('body'));
     const targets = deps.registry.resolve(request.model);
     if (!targets) throw errors.modelNotFound(request.model);
-    // a `pool` alias whose members are all down, cooling down or in their Retry-After window
-    if (targets.length === 0) throw errors.modelUnavailable(request.model);
-    const ctx = {
+    const requestId = c.get('requestId');
+    const meter: RequestMeter = deps.metering
+      ? await admit({
+          backend: deps.metering,
+          config: deps.config,
+          logger: deps.logger,
+          edge: deps.edge,
+          key: c.get('apiKey'),
+          requestId,
+          endpoint,
+          request,
+          targets,
+          startedMs,
+        })
+      : unmeteredRequest(deps.config.metering.prices);
+    const ctx: CompletionContext = {
       deps,
       endpoint,
       request: request as unknown as JsonObject,
       targets,
-      requestId: c.get('requestId'),
+      requestId,
       signal: c.get('clientSignal'),
+      meter,
     };
-    return request.stream === true ? relayStream(ctx) : relayJson(ctx);
+    try {
+      // a `pool` alias whose members are all down, cooling down or in their Retry-After window
+      if (targets.length === 0) throw errors.modelUnavailable(request.model);
+      const response = request.stream === true ? await relayStream(ctx) : await relayJson(ctx);
+      for (const [name, value] of Object.entries(meter.headers)) response.headers.set(name, value);
+      return response;
+    } catch (err) {
+      const status = ctx.signal.aborted
+        ? 'client_aborted'
+        : err instanceof GatewayError && err.status === 429
+          ? 'rate_limited'
+          : 'upstream_error';
+      meter.end({ status });
+      throw err;
+    }
   };
 }

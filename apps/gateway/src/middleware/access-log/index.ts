@@ -14,6 +14,7 @@ export function accessLog(logger: Logger): MiddlewareHandler<GatewayEnv> {
     const url = new URL(c.req.url);
     logger.info('request', {
       request_id: c.get('requestId'),
+      ...(c.get('clientRequestId') ? { client_request_id: c.get('clientRequestId') } : {}),
       method: c.req.method,
       path: redactUrl(url.pathname + url.search),
       status: c.res.status,

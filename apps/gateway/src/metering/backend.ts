@@ -1,0 +1,19 @@
+/**
+ * What the gateway meters with: the database (drizzle over better-sqlite3 on Node, D1 on Workers),
+ * the usage sink, the per-key RPM/TPM windows and a way to run work after the response. `server.ts`
+ * builds the Node one (node.ts); without one (`deps.metering` absent) requests are neither
+ * authenticated nor metered.
+ */
+import type { Database, UsageSink } from '@distillgate/db';
+import type { RateWindows } from '@distillgate/metering';
+
+export interface MeteringBackend {
+  readonly db: Database;
+  readonly sink: UsageSink;
+  readonly rate: RateWindows;
+  /**
+   * Keeps `task` alive after the response was sent (Workers: `ctx.waitUntil`; Node: tracked so a
+   * shutdown can wait for it). The task handles its own errors.
+   */
+  background(task: Promise<unknown>): void;
+}

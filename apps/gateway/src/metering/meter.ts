@@ -1,0 +1,174 @@
+/**
+ * One request's meter (DESIGN.md §5 "Usage rows"): created at admission, told by the relay when
+ * the first token went out and how many content chunks were relayed, and ended exactly once with
+ * the request's status, who served it and the upstream's `usage` when it had one. Ending writes the
+ * one usage row (insert-or-ignore by request id, retried in the background), settles the budget
+ * reservation to the customer cost (or releases it) and the TPM window to the actual tokens.
+ *
+ * Counting: upstream (or edge engine) `usage` is the truth when present, an explicit 0 included;
+ * otherwise prompt tokens are the admission estimate (tiktoken) and completion tokens the content
+ * chunks relayed — one token per chunk, as our gpu-worker, vLLM and the edge send them — with
+ * `usage_source = estimated`. Customer cost = those tokens × the served model's price; a request
+ * that nothing served costs 0.
+ */
+import type { Price } from '@distillgate/config';
+import { type BudgetReservation, releaseBudget, settleBudget, type UsageAttempt, type UsageStatus } from '@distillgate/db';
+import { costMicroUsd, type RateTicket, type TokenUsage } from '@distillgate/metering';
+import type { Logger } from '@distillgate/router';
+import type { Served } from '../completion/context.ts';
+import type { MeteringBackend } from './backend.ts';
+
+/** How a request ended, as the relay knows it. */
+export interface MeterEnd {
+  status: UsageStatus;
+  served?: Served;
+  /** The pool member that answered (null on the edge route). */
+  member?: string | null;
+  /** The response's own counts (upstream `usage`, or the edge engine's done event). */
+  usage?: TokenUsage;
+  /** Every attempt of the failover, in order. */
+  attempts?: ReadonlyArray<{ n: number; member: string; outcome: string; latencyMs: number; status?: number }>;
+}
+
+export interface RequestMeter {
+  /** The price of a served model, from the snapshot taken at admission (undefined = free). */
+  price(model: string): Price | undefined;
+  /** Customer cost of `usage` on `model`, micro-USD (what headers and the usage chunk show). */
+  cost(model: string, usage: TokenUsage): number;
+  /** The first content token was sent to the client (time to first token). */
+  firstToken(): void;
+  /** `count` content chunks (≈ tokens) were sent to the client. */
+  relayed(count?: number): void;
+  /** The failover's attempts, for an `end` that does not bring its own (a stream ends later). */
+  noteAttempts(attempts: NonNullable<MeterEnd['attempts']>): void;
+  /** Records the request; later calls are ignored. */
+  end(result: MeterEnd): void;
+  /** `x-ratelimit-*` headers of the admission decision (empty without limits). */
+  readonly headers: Record<string, string>;
+}
+
+/** A meter that records nothing: prices from config, for a gateway without metering. */
+export function unmeteredRequest(prices: Record<string, Price>): RequestMeter {
+  return {
+    price: (model) => prices[model],
+    cost: (model, usage) => costMicroUsd(usage, prices[model]),
+    firstToken() {},
+    relayed() {},
+    noteAttempts() {},
+    end() {},
+    headers: {},
+  };
+}
+
+export interface MeterInit {
+  backend: MeteringBackend;
+  logger: Logger;
+  requestId: string;
+  keyId: string | null;
+  requestedModel: string;
+  stream: boolean;
+  /** tiktoken estimate of the prompt, tokens. */
+  promptTokensEstimate: number;
+  prices: ReadonlyMap<string, Price | undefined>;
+  reservation: BudgetReservation | null;
+  rateTicket: RateTicket | null;
+  headers: Record<string, string>;
+  /** performance.now() at arrival. */
+  startedMs: number;
+}
+
+/** Usage-row writes: tries, and the wait before each retry. @unit ms */
+const WRITE_RETRY_DELAYS_MS = [50, 250, 1000, 4000];
+
+export class SqlRequestMeter implements RequestMeter {
+  private ended = false;
+  private ttftMs: number | null = null;
+  private relayedChunks = 0;
+  private attempts: NonNullable<MeterEnd['attempts']> = [];
+
+  constructor(private readonly init: MeterInit) {}
+
+  get headers(): Record<string, string> {
+    return this.init.headers;
+  }
+
+  price(model: string): Price | undefined {
+    return this.init.prices.get(model);
+  }
+
+  cost(model: string, usage: TokenUsage): number {
+    return costMicroUsd(usage, this.price(model));
+  }
+
+  firstToken(): void {
+    this.ttftMs ??= Math.round(performance.now() - this.init.startedMs);
+  }
+
+  relayed(count = 1): void {
+    this.relayedChunks += count;
+  }
+
+  noteAttempts(attempts: NonNullable<MeterEnd['attempts']>): void {
+    this.attempts = attempts;
+  }
+
+  end(result: MeterEnd): void {
+    if (this.ended) return;
+    this.ended = true;
+    const { init } = this;
+    const served = result.served;
+    const usage = result.usage;
+    const promptTokens = usage?.prompt_tokens ?? (served ? init.promptTokensEstimate : 0);
+    const completionTokens = usage?.completion_tokens ?? this.relayedChunks;
+    const costMicroUsd = served ? this.cost(served.model, { prompt_tokens: promptTokens, completion_tokens: completionTokens }) : 0;
+    const row = {
+      requestId: init.requestId,
+      keyId: init.keyId,
+      requestedModel: init.requestedModel,
+      servedModel: served?.model ?? null,
+      servedModelVersion: served?.version ?? null,
+      route: served?.route ?? null,
+      upstreamMember: result.member ?? null,
+      stream: init.stream,
+      promptTokens,
+      completionTokens,
+      usageSource: usage ? ('upstream' as const) : ('estimated' as const),
+      costMicroUsd,
+      latencyMs: Math.max(0, Math.round(performance.now() - init.startedMs)),
+      ttftMs: this.ttftMs,
+      status: result.status,
+      attempts: (result.attempts ?? this.attempts).map(toAttempt),
+    };
+    if (init.rateTicket) init.backend.rate.settle(init.rateTicket, served ? promptTokens + completionTokens : 0);
+    init.backend.background(this.persist(row, costMicroUsd));
+  }
+
+  /** Writes the row (retrying), then settles or releases the budget reservation. */
+  private async persist(row: Parameters<MeteringBackend['sink']['record']>[0], cost: number): Promise<void> {
+    const { backend, logger, reservation, requestId } = this.init;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await backend.sink.record(row);
+        break;
+      } catch (err) {
+        const delay = WRITE_RETRY_DELAYS_MS[attempt];
+        if (delay === undefined) {
+          logger.error('usage row lost', { request_id: requestId, error: err instanceof Error ? err.message : String(err) });
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+    if (!reservation) return;
+    try {
+      if (cost > 0) await settleBudget(backend.db, reservation, cost);
+      else await releaseBudget(backend.db, reservation);
+    } catch (err) {
+      logger.error('budget settlement failed', { request_id: requestId, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+}
+
+function toAttempt(a: NonNullable<MeterEnd['attempts']>[number]): UsageAttempt {
+  return { n: a.n, member: a.member, outcome: a.status !== undefined ? `${a.outcome}_${a.status}` : a.outcome, latencyMs: a.latencyMs };
+}

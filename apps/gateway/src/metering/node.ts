@@ -1,0 +1,51 @@
+/**
+ * The embedded metering backend on Node: the SQLite file of `metering.database` (created and
+ * migrated on open), config prices seeded into the editable price table, reservations left by a
+ * previous process cleared (this process is the file's one writer), and background writes tracked
+ * so `flush()` can wait for them at shutdown.
+ */
+import type { Config } from '@distillgate/config';
+import { clearReservations, createDbUsageSink, microUsdPerMTok, seedPrices } from '@distillgate/db';
+import { type NodeDatabase, openNodeDatabase } from '@distillgate/db/node';
+import { RateWindows } from '@distillgate/metering';
+import type { MeteringBackend } from './backend.ts';
+
+export interface NodeMetering extends MeteringBackend {
+  readonly database: NodeDatabase;
+  /** Resolves when every background write started so far has settled. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * @throws better-sqlite3's SqliteError when the file cannot be opened or migrated
+ */
+export async function openNodeMetering(config: Config): Promise<NodeMetering> {
+  const database = openNodeDatabase({ file: config.metering.database });
+  const prices = Object.entries(config.metering.prices).map(([model, p]) => ({
+    model,
+    inputMicroUsdPerMTok: microUsdPerMTok(p.inputUsdPerMTok),
+    outputMicroUsdPerMTok: microUsdPerMTok(p.outputUsdPerMTok),
+  }));
+  await seedPrices(database.db, prices);
+  await clearReservations(database.db);
+  const pending = new Set<Promise<unknown>>();
+  const flush = async () => {
+    while (pending.size > 0) await Promise.allSettled([...pending]);
+  };
+  return {
+    database,
+    db: database.db,
+    sink: createDbUsageSink(database.db),
+    rate: new RateWindows(),
+    background(task) {
+      pending.add(task);
+      void task.finally(() => pending.delete(task));
+    },
+    flush,
+    async close() {
+      await flush();
+      database.close();
+    },
+  };
+}
