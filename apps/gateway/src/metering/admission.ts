@@ -10,8 +10,8 @@
  * A refusal writes the request's usage row (`status: rate_limited`, cost 0) before answering.
  */
 import type { Config, Price } from '@distillgate/config';
-import { type ApiKey, getPrice, reserveBudget, toUsdPerMTok } from '@distillgate/db';
-import { costMicroUsd, rateLimitHeaders } from '@distillgate/metering';
+import { type ApiKey, getPrice, toUsdPerMTok } from '@distillgate/db';
+import { costMicroUsd } from '@distillgate/metering';
 import { errors } from '@distillgate/protocol';
 import type { Endpoint, Logger, Target } from '@distillgate/router';
 import { countChatPrompt, countCompletionPrompt, effectiveMaxTokens, estimateWorstCase, loadTokenCounter } from '@distillgate/tokenizers';
@@ -72,28 +72,13 @@ export async function admit(input: AdmissionInput): Promise<RequestMeter> {
     prices,
     startedMs: input.startedMs,
   };
-  if (!key) return new SqlRequestMeter({ ...init, reservation: null, rateTicket: null, headers: {} });
-
-  const refuse = (headers: Record<string, string>) => {
-    new SqlRequestMeter({ ...init, reservation: null, rateTicket: null, headers }).end({ status: 'rate_limited' });
-  };
-  const rate = backend.rate.admit(key.id, { rpm: key.rpm, tpm: key.tpm }, worstTokens);
-  const headers = rateLimitHeaders(rate.snapshot);
-  if (!rate.ok) {
-    refuse(headers);
-    throw errors.rateLimited(rate.kind, Math.max(1, Math.ceil(rate.retryAfterMs / 1000)), headers);
+  if (!key) return new SqlRequestMeter({ ...init, hold: null, headers: {} });
+  const decision = await backend.limits.admit(key, { tokens: worstTokens, costMicroUsd: worstCost });
+  if (!decision.ok) {
+    new SqlRequestMeter({ ...init, hold: null, headers: decision.headers }).end({ status: 'rate_limited' });
+    throw decision.error;
   }
-  const reserved = await reserveBudget(backend.db, { keyId: key.id, worstCaseMicroUsd: worstCost });
-  if (!reserved.ok) {
-    backend.rate.settle(rate.ticket, 0);
-    refuse(headers);
-    const { spentMicroUsd, reservedMicroUsd, budgetMicroUsd } = reserved.spend;
-    throw errors.insufficientQuota(
-      `This request could cost up to ${worstCost} micro-USD; the key's budget of ${budgetMicroUsd} micro-USD for ${reserved.spend.period} ` +
-        `has ${Math.max(0, (budgetMicroUsd ?? 0) - spentMicroUsd - reservedMicroUsd)} left. Lower max_tokens or raise the budget.`,
-    );
-  }
-  return new SqlRequestMeter({ ...init, reservation: reserved.reservation, rateTicket: rate.ticket, headers });
+  return new SqlRequestMeter({ ...init, hold: decision.hold, headers: decision.headers });
 }
 
 /** tiktoken count of the prompt (chat: with the per-message overhead). */

@@ -1,16 +1,16 @@
 /**
  * What the gateway meters with: the database (drizzle over better-sqlite3 on Node, D1 on Workers),
- * the usage sink, the per-key RPM/TPM windows and a way to run work after the response. `server.ts`
+ * the usage sink, the per-key limits (RPM/TPM and budget) and a way to run work after the response. `server.ts`
  * builds the Node one (node.ts); without one (`deps.metering` absent) requests are neither
  * authenticated nor metered.
  */
 import type { Database, UsageSink } from '@distillgate/db';
-import type { RateWindows } from '@distillgate/metering';
+import type { KeyLimits } from './limits.ts';
 
 export interface MeteringBackend {
   readonly db: Database;
   readonly sink: UsageSink;
-  readonly rate: RateWindows;
+  readonly limits: KeyLimits;
   /**
    * Keeps `task` alive after the response was sent (Workers: `ctx.waitUntil`; Node: tracked so a
    * shutdown can wait for it). The task handles its own errors.

@@ -12,11 +12,12 @@
  * that nothing served costs 0.
  */
 import type { Price } from '@distillgate/config';
-import { type BudgetReservation, releaseBudget, settleBudget, type UsageAttempt, type UsageStatus } from '@distillgate/db';
-import { costMicroUsd, type RateTicket, type TokenUsage } from '@distillgate/metering';
+import type { UsageAttempt, UsageRecord, UsageStatus } from '@distillgate/db';
+import { costMicroUsd, type TokenUsage } from '@distillgate/metering';
 import type { Logger } from '@distillgate/router';
 import type { Served } from '../completion/context.ts';
 import type { MeteringBackend } from './backend.ts';
+import type { LimitHold } from './limits.ts';
 
 /** How a request ended, as the relay knows it. */
 export interface MeterEnd {
@@ -70,8 +71,8 @@ export interface MeterInit {
   /** tiktoken estimate of the prompt, tokens. */
   promptTokensEstimate: number;
   prices: ReadonlyMap<string, Price | undefined>;
-  reservation: BudgetReservation | null;
-  rateTicket: RateTicket | null;
+  /** The key's held admission (RPM/TPM and budget), or null without a key / on a refusal. */
+  hold: LimitHold | null;
   headers: Record<string, string>;
   /** performance.now() at arrival. */
   startedMs: number;
@@ -139,13 +140,13 @@ export class SqlRequestMeter implements RequestMeter {
       status: result.status,
       attempts: (result.attempts ?? this.attempts).map(toAttempt),
     };
-    if (init.rateTicket) init.backend.rate.settle(init.rateTicket, served ? promptTokens + completionTokens : 0);
-    init.backend.background(this.persist(row, costMicroUsd));
+    const used = { tokens: served ? promptTokens + completionTokens : 0, costMicroUsd };
+    init.backend.background(this.persist(row, used));
   }
 
-  /** Writes the row (retrying), then settles or releases the budget reservation. */
-  private async persist(row: Parameters<MeteringBackend['sink']['record']>[0], cost: number): Promise<void> {
-    const { backend, logger, reservation, requestId } = this.init;
+  /** Writes the row (retrying), then settles the key's hold to what the request used. */
+  private async persist(row: UsageRecord, used: { tokens: number; costMicroUsd: number }): Promise<void> {
+    const { backend, logger, hold, requestId } = this.init;
     for (let attempt = 0; ; attempt++) {
       try {
         await backend.sink.record(row);
@@ -159,12 +160,11 @@ export class SqlRequestMeter implements RequestMeter {
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
-    if (!reservation) return;
+    if (!hold) return;
     try {
-      if (cost > 0) await settleBudget(backend.db, reservation, cost);
-      else await releaseBudget(backend.db, reservation);
+      await backend.limits.settle(hold, used);
     } catch (err) {
-      logger.error('budget settlement failed', { request_id: requestId, error: err instanceof Error ? err.message : String(err) });
+      logger.error('limit settlement failed', { request_id: requestId, error: err instanceof Error ? err.message : String(err) });
     }
   }
 }

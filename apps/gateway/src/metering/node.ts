@@ -7,8 +7,8 @@
 import type { Config } from '@distillgate/config';
 import { clearReservations, createDbUsageSink, microUsdPerMTok, seedPrices } from '@distillgate/db';
 import { type NodeDatabase, openNodeDatabase } from '@distillgate/db/node';
-import { RateWindows } from '@distillgate/metering';
 import type { MeteringBackend } from './backend.ts';
+import { SqlKeyLimits } from './limits.ts';
 
 export interface NodeMetering extends MeteringBackend {
   readonly database: NodeDatabase;
@@ -37,7 +37,7 @@ export async function openNodeMetering(config: Config): Promise<NodeMetering> {
     database,
     db: database.db,
     sink: createDbUsageSink(database.db),
-    rate: new RateWindows(),
+    limits: new SqlKeyLimits(database.db),
     background(task) {
       pending.add(task);
       void task.finally(() => pending.delete(task));

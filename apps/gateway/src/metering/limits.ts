@@ -1,0 +1,76 @@
+/**
+ * Per-key admission limits: requests and tokens per minute, and the spend budget (DESIGN.md §5:
+ * "The Durable Object (Workers) or the conditional UPDATE (Node) is the truth for reservations and
+ * current-period spend"). `admit` holds the worst case; `settle` replaces it with the actual
+ * tokens and cost (zeros release it) exactly once.
+ *
+ * `SqlKeyLimits` is the Node one: RPM/TPM in this process's memory (packages/metering RateWindows)
+ * and the budget by one conditional UPDATE in the database (packages/db budgets.ts). A Workers
+ * implementation keeps both in a Durable Object per key behind the same interface.
+ */
+import { type ApiKey, type BudgetReservation, type Database, releaseBudget, reserveBudget, settleBudget } from '@distillgate/db';
+import { type RateTicket, RateWindows, rateLimitHeaders } from '@distillgate/metering';
+import { errors, type GatewayError } from '@distillgate/protocol';
+
+/** What a request may use at most, or used in the end. */
+export interface LimitAmounts {
+  /** Prompt + completion tokens (worst case: prompt + effective max_tokens × n). */
+  tokens: number;
+  /** Customer cost. @unit micro-USD */
+  costMicroUsd: number;
+}
+
+/** A held admission; opaque to callers. */
+export interface LimitHold {
+  readonly keyId: string;
+}
+
+export type LimitDecision =
+  | { ok: true; hold: LimitHold; headers: Record<string, string> }
+  | { ok: false; error: GatewayError; headers: Record<string, string> };
+
+export interface KeyLimits {
+  /** Checks RPM, then TPM, then reserves the budget; a refusal holds nothing. */
+  admit(key: ApiKey, worst: LimitAmounts): Promise<LimitDecision>;
+  /** Replaces the hold with what the request used (zeros when it did no work); later calls are no-ops. */
+  settle(hold: LimitHold, actual: LimitAmounts): Promise<void>;
+}
+
+interface SqlHold extends LimitHold {
+  ticket: RateTicket;
+  reservation: BudgetReservation;
+}
+
+export class SqlKeyLimits implements KeyLimits {
+  constructor(
+    private readonly db: Database,
+    readonly rate: RateWindows = new RateWindows(),
+  ) {}
+
+  async admit(key: ApiKey, worst: LimitAmounts): Promise<LimitDecision> {
+    const rate = this.rate.admit(key.id, { rpm: key.rpm, tpm: key.tpm }, worst.tokens);
+    const headers = rateLimitHeaders(rate.snapshot);
+    if (!rate.ok) {
+      return { ok: false, error: errors.rateLimited(rate.kind, Math.max(1, Math.ceil(rate.retryAfterMs / 1000)), headers), headers };
+    }
+    const reserved = await reserveBudget(this.db, { keyId: key.id, worstCaseMicroUsd: worst.costMicroUsd });
+    if (!reserved.ok) {
+      this.rate.settle(rate.ticket, 0);
+      const { spentMicroUsd, reservedMicroUsd, budgetMicroUsd, period } = reserved.spend;
+      const left = Math.max(0, (budgetMicroUsd ?? 0) - spentMicroUsd - reservedMicroUsd);
+      const message =
+        `This request could cost up to ${worst.costMicroUsd} micro-USD; the key's budget of ${budgetMicroUsd} micro-USD for ` +
+        `${period} has ${left} left. Lower max_tokens or raise the budget.`;
+      return { ok: false, error: errors.insufficientQuota(message), headers };
+    }
+    const hold: SqlHold = { keyId: key.id, ticket: rate.ticket, reservation: reserved.reservation };
+    return { ok: true, hold, headers };
+  }
+
+  async settle(hold: LimitHold, actual: LimitAmounts): Promise<void> {
+    const { ticket, reservation } = hold as SqlHold;
+    this.rate.settle(ticket, actual.tokens);
+    if (actual.costMicroUsd > 0) await settleBudget(this.db, reservation, actual.costMicroUsd);
+    else await releaseBudget(this.db, reservation);
+  }
+}
