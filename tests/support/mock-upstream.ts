@@ -9,8 +9,8 @@ import type { AddressInfo } from 'node:net';
 
 /** One scripted answer. */
 export type MockBehaviour =
-  /** The default: echo the last user message (JSON or SSE, as the request asks). */
-  | { kind: 'echo'; delayMs?: number; chunkDelayMs?: number; finishReason?: string; omitUsage?: boolean }
+  /** The default: echo the last user message (JSON or SSE, as the request asks); with `gate`, only once it resolves. */
+  | { kind: 'echo'; delayMs?: number; chunkDelayMs?: number; finishReason?: string; omitUsage?: boolean; gate?: Promise<unknown> }
   /** A fixed status, body and headers. */
   | { kind: 'status'; status: number; body?: unknown; headers?: Record<string, string> }
   /** Raw bytes written in these pieces, `gapMs` apart; the connection then ends (or is destroyed). */
@@ -67,6 +67,7 @@ async function answerEcho(req: RecordedRequest, res: ServerResponse, b: Extract<
   const model = String(req.body.model);
   const created = Math.floor(Date.now() / 1000);
   if (b.delayMs) await sleep(b.delayMs);
+  if (b.gate) await b.gate;
   if (req.body.stream !== true) {
     const choice = chat
       ? { index: 0, message: { role: 'assistant', content: out.join(''), refusal: null }, logprobs: null, finish_reason: finish }
