@@ -78,18 +78,29 @@ describe('every member fails', () => {
     await expectError(await post(chatUrl, chatBody()), 504, 'upstream_timeout', null);
   });
 
-  it('429 with Retry-After everywhere → 503 model_unavailable with Retry-After', async () => {
+  it('429 with Retry-After everywhere → 503 model_unavailable with Retry-After; inside the window no member is called', async () => {
     const busy: MockBehaviour = {
       kind: 'status',
       status: 429,
       body: { error: { message: 'queue full', type: 'requests' } },
-      headers: { 'retry-after': '7' },
+      headers: { 'retry-after': '2' },
     };
     stack.mocks[0]?.enqueue(busy);
     stack.mocks[1]?.enqueue(busy);
     const res = await post(chatUrl, chatBody());
-    expect(res.headers.get('retry-after')).toBe('7');
+    expect(res.headers.get('retry-after')).toBe('2');
     await expectError(res, 503, 'model_unavailable');
+    // within the window: refused at once, with the time left, and nobody upstream is asked
+    const again = await post(chatUrl, chatBody());
+    expect(Number(again.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(Number(again.headers.get('retry-after'))).toBeLessThanOrEqual(2);
+    await expectError(again, 503, 'model_unavailable');
+    expect(stack.mocks.map((m) => m.requests.length)).toEqual([1, 1]);
+    await new Promise((r) => setTimeout(r, 2100)); // the window ends: the next tests get both members back
+    const after = await post(chatUrl, chatBody());
+    expect(after.status).toBe(200);
+    await after.text();
+    expect(stack.mocks[0]?.requests).toHaveLength(2);
   });
 });
 

@@ -59,6 +59,9 @@ export function mockConfig(baseUrls: string[], extra: Record<string, unknown> = 
     models: ['mock-model'],
     version: 'test',
     timeouts: { connectMs: 1000, firstByteMs: 3000, idleMs: 2000 },
+    // fault-injection suites fail one member on purpose again and again: keep its breaker closed so
+    // each test sees the failover it describes (the breaker has its own tests: tests/e2e/pool.test.ts)
+    health: { failureThreshold: 1_000_000 },
   }));
   return {
     upstreams,

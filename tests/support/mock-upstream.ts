@@ -153,6 +153,11 @@ export async function startMockUpstream(port = 0): Promise<MockUpstream> {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: [] }));
       return;
     }
+    if (incoming.method === 'GET' && path === '/health') {
+      // the gateway's active health check (not recorded: tests count completion requests)
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      return;
+    }
     let body: Record<string, unknown> = {};
     try {
       body = JSON.parse(raw || '{}');

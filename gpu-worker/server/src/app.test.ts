@@ -51,8 +51,41 @@ describe.skipIf(skipReason !== null)('gpu-worker app', () => {
     const unknown = await post('/v1/completions', { model: 'other', prompt: 'x' });
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe('model_not_found');
-    const bad = await app.request('/v1/completions', { method: 'POST', body: '{' });
+    const bad = await app.request('/v1/completions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });
     expect(bad.status).toBe(400);
+  });
+
+  it('refuses what it cannot honour or afford: 415, 413, JSON mode, unknown sampling knobs, a prompt too long to tokenize', async () => {
+    const model = state.engine.manifest.name;
+    const code = async (res: Response) => ((await res.json()) as { error: { code: string; param: string | null } }).error;
+    const plain = await app.request('/v1/completions', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{}' });
+    expect(plain.status).toBe(415);
+    const huge = await post('/v1/completions', { model, prompt: 'x'.repeat(5 * 1024 * 1024) });
+    expect(huge.status).toBe(413);
+    expect((await code(huge)).code).toBe('request_too_large');
+    const json = await post('/v1/chat/completions', {
+      model,
+      messages: [{ role: 'user', content: 'hi' }],
+      response_format: { type: 'json_object' },
+    });
+    expect(json.status).toBe(400);
+    expect(await code(json)).toMatchObject({ code: 'invalid_value', param: 'response_format' });
+    for (const [field, value] of [
+      ['return_tokens_as_token_ids', 'yes'],
+      ['ignore_eos', true],
+      ['min_tokens', 4],
+      ['repetition_penalty', 1.2],
+    ] as const) {
+      const res = await post('/v1/completions', { model, prompt: 'x', [field]: value });
+      expect(res.status, field).toBe(400);
+      expect((await code(res)).param).toBe(field);
+    }
+    // 3 MB of text: refused from its length alone (each token covers a bounded number of bytes)
+    const started = performance.now();
+    const long = await post('/v1/completions', { model, prompt: 'ab '.repeat(1_000_000) });
+    expect(long.status).toBe(400);
+    expect(await code(long)).toMatchObject({ code: 'context_length_exceeded', param: 'prompt' });
+    expect(performance.now() - started).toBeLessThan(2000); // tokenizing it all takes seconds
   });
 
   it('refuses new requests with 503 while draining', async () => {

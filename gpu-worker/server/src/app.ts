@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { EdgeEngine } from '@distillgate/edge-model';
 import { errorResponse, errors, GatewayError, parseChatCompletionRequest, parseCompletionRequest } from '@distillgate/protocol';
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { completeJson, completeStream } from './completion.ts';
 import type { ExecutionProvider } from './execution-provider.ts';
 import { WorkerMetrics } from './metrics.ts';
@@ -23,7 +24,12 @@ export interface WorkerState {
   draining: boolean;
   /** Called each time a request ends (the drain's wake-up). */
   onRequestEnd?: () => void;
+  /** Larger request bodies get 413. @default DEFAULT_MAX_BODY_BYTES */
+  maxBodyBytes?: number;
 }
+
+/** 4 MiB: a 256-token context needs far less; token-id prompts of a full context are ~2 KB. */
+export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 /** Unix seconds reported as the model's `created` (the process start). */
 const CREATED = Math.floor(Date.now() / 1000);
@@ -39,6 +45,16 @@ export function createWorkerApp(state: WorkerState): { app: Hono; metrics: Worke
     if (state.draining) return errorResponse(unavailable('The server is shutting down.'));
     await next();
   });
+  const maxBodyBytes = state.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  app.post(
+    '/v1/*',
+    async function jsonOnly(c, next) {
+      const type = c.req.header('content-type') ?? '';
+      if (!/^application\/json\b/i.test(type)) return errorResponse(errors.unsupportedMediaType(type || null));
+      await next();
+    },
+    bodyLimit({ maxSize: maxBodyBytes, onError: () => errorResponse(errors.requestTooLarge(maxBodyBytes)) }),
+  );
 
   const completion = (endpoint: Endpoint) =>
     async function completionHandler(c: import('hono').Context) {

@@ -33,7 +33,7 @@ export interface CompletionInput {
 /** Engine errors → the OpenAI error table. */
 export function toGatewayError(error: unknown): GatewayError {
   if (error instanceof GatewayError) return error;
-  if (error instanceof EdgeOverloadedError) return errors.edgeOverloaded(error.retryAfterSeconds);
+  if (error instanceof EdgeOverloadedError) return errors.edgeOverloaded(error.retryAfterSeconds, 'This gpu-worker');
   if (error instanceof EdgeModelError) {
     return error.code === 'context_length_exceeded'
       ? errors.contextLengthExceeded(error.message, error.param)

@@ -32,6 +32,26 @@ const UNSUPPORTED: Array<[string, (b: Body) => boolean, string]> = [
   ['logit_bias', (b) => nonEmpty(b.logit_bias), 'logit_bias is not applied here.'],
   ['tools', (b) => nonEmpty(b.tools) && b.tool_choice !== 'none', 'This model cannot call tools.'],
   ['suffix', (b) => typeof b.suffix === 'string' && b.suffix !== '', 'This model does not insert text (suffix).'],
+  [
+    'response_format',
+    (b) => typeof b.response_format === 'object' && b.response_format !== null && (b.response_format as Body).type !== 'text',
+    'This model cannot guarantee JSON output (response_format); only {"type": "text"} is accepted.',
+  ],
+  [
+    'return_tokens_as_token_ids',
+    (b) =>
+      b.return_tokens_as_token_ids !== undefined &&
+      b.return_tokens_as_token_ids !== null &&
+      typeof b.return_tokens_as_token_ids !== 'boolean',
+    'return_tokens_as_token_ids must be a boolean.',
+  ],
+  ['min_tokens', (b) => nonZero(b.min_tokens), 'min_tokens is not applied here.'],
+  ['ignore_eos', (b) => b.ignore_eos === true, 'ignore_eos is not applied here.'],
+  [
+    'repetition_penalty',
+    (b) => typeof b.repetition_penalty === 'number' && b.repetition_penalty !== 1,
+    'repetition_penalty is not applied here.',
+  ],
 ];
 
 /** @throws GatewayError 400 for a parameter the engine cannot honour */

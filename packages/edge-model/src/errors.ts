@@ -17,15 +17,21 @@ export abstract class EdgeModelError extends Error {
 /** 400 `context_length_exceeded`: prompt tokens + max_tokens > the model's context. */
 export class ContextLengthExceededError extends EdgeModelError {
   readonly code = 'context_length_exceeded';
+  /**
+   * @param promptTokens the prompt's tokens, or a lower bound of them when `atLeast`
+   * @param atLeast the prompt was refused from its length alone, without tokenizing it all
+   */
   constructor(
     readonly promptTokens: number,
     readonly maxTokens: number,
     readonly contextLength: number,
     param: string | null = 'messages',
+    atLeast = false,
   ) {
+    const more = atLeast ? 'at least ' : '';
     super(
-      `This model's maximum context length is ${contextLength} tokens. However, you requested ` +
-        `${promptTokens + maxTokens} tokens (${promptTokens} in the prompt, ${maxTokens} for the completion).`,
+      `This model's maximum context length is ${contextLength} tokens. However, you requested ${more}` +
+        `${promptTokens + maxTokens} tokens (${more}${promptTokens} in the prompt, ${maxTokens} for the completion).`,
       param,
     );
   }

@@ -68,16 +68,21 @@ function checkRange(request: GenerationRequest): void {
  * The prompt's token ids. An empty prompt becomes [eos]: `<|endoftext|>` separates documents in
  * training (bpe.py `encode_splits`), so it is what the model saw before a document's first token.
  */
-function promptIds(request: GenerationRequest, tokenizer: ModelTokenizer, chatTemplate: string | null | undefined): number[] {
+function promptIds(
+  request: GenerationRequest,
+  tokenizer: ModelTokenizer,
+  chatTemplate: string | null | undefined,
+  contextLength: number,
+): number[] {
   if ((request.prompt === undefined) === (request.messages === undefined))
     throw invalid('prompt', 'Give exactly one of prompt and messages.');
   let ids: number[];
   if (request.messages !== undefined) {
     if (request.messages.length === 0) throw invalid('messages', 'messages must not be empty.');
     assertSupportedTemplate(chatTemplate);
-    ids = tokenizer.encode(renderChatPrompt(request.messages));
+    ids = encodeBounded(tokenizer, renderChatPrompt(request.messages), contextLength, 'messages');
   } else if (typeof request.prompt === 'string') {
-    ids = tokenizer.encode(request.prompt);
+    ids = encodeBounded(tokenizer, request.prompt, contextLength, 'prompt');
   } else {
     ids = [...request.prompt!];
     if (!ids.every((id) => Number.isInteger(id) && id >= 0 && id < tokenizer.size))
@@ -86,6 +91,19 @@ function promptIds(request: GenerationRequest, tokenizer: ModelTokenizer, chatTe
   if (ids.length === 0 && tokenizer.eosTokenId !== null) ids = [tokenizer.eosTokenId];
   if (ids.length === 0) throw invalid('prompt', 'The prompt is empty.');
   return ids;
+}
+
+/**
+ * Encodes `text`, refusing at once text that cannot fit: a token covers at most `maxTokenBytes`
+ * UTF-8 bytes and each UTF-16 unit is at least one byte, so ⌈length / maxTokenBytes⌉ bounds the
+ * token count from below. A megabyte prompt is refused in microseconds instead of blocking the
+ * thread while it is tokenized.
+ * @throws ContextLengthExceededError when the bound already exceeds `contextLength`
+ */
+function encodeBounded(tokenizer: ModelTokenizer, text: string, contextLength: number, param: string): number[] {
+  const atLeast = Math.ceil(text.length / tokenizer.maxTokenBytes);
+  if (atLeast > contextLength) throw new ContextLengthExceededError(atLeast, 0, contextLength, param, true);
+  return tokenizer.encode(text);
 }
 
 /**
@@ -99,11 +117,16 @@ export function prepareRequest(
   chatTemplate?: string | null,
 ): PreparedRequest {
   checkRange(request);
-  const ids = promptIds(request, tokenizer, chatTemplate);
+  const ids = promptIds(request, tokenizer, chatTemplate, contextLength);
   const param = request.messages !== undefined ? 'messages' : 'prompt';
   const maxTokens = request.max_tokens ?? contextLength - ids.length;
   if (maxTokens < (request.prompt_logprobs === undefined ? 1 : 0) || ids.length + maxTokens > contextLength)
-    throw new ContextLengthExceededError(ids.length, Math.max(1, maxTokens), contextLength, param);
+    throw new ContextLengthExceededError(
+      ids.length,
+      Math.max(request.prompt_logprobs === undefined ? 1 : 0, maxTokens),
+      contextLength,
+      param,
+    );
   const stop = request.stop == null ? [] : typeof request.stop === 'string' ? [request.stop] : [...request.stop];
   return {
     promptIds: ids,

@@ -26,6 +26,8 @@ export interface ModelTokenizer extends TokenDisplay {
   readonly eosTokenId: number | null;
   /** Ids are 0..size−1 (vocabulary + added tokens). */
   readonly size: number;
+  /** Bytes of the longest token: text of n UTF-16 units is at least ⌈n / maxTokenBytes⌉ tokens. */
+  readonly maxTokenBytes: number;
 }
 
 interface TokenizerJson {
@@ -75,6 +77,7 @@ export function loadTokenizer(tokenizerJson: string | object, eosTokenId?: numbe
     isSpecial: (id) => special.has(id),
     eosTokenId: eos,
     size: table.length,
+    maxTokenBytes: table.reduce((max, bytes) => Math.max(max, bytes.length), 1),
   };
 }
 

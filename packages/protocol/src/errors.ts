@@ -162,13 +162,17 @@ export const errors = {
   insufficientQuota: (message: string) =>
     new GatewayError({ status: 429, type: 'insufficient_quota', code: 'insufficient_quota', message }),
 
-  /** 429: the edge model's queue is full. @param retryAfterSeconds seconds, rounded up. */
-  edgeOverloaded: (retryAfterSeconds: number) =>
+  /**
+   * 429: a model's decoding slots and queue are full (the edge model's, or a gpu-worker's).
+   * @param retryAfterSeconds seconds, rounded up
+   * @param who what is full, for the message @default 'The edge model'
+   */
+  edgeOverloaded: (retryAfterSeconds: number, who = 'The edge model') =>
     new GatewayError({
       status: 429,
       type: 'server_error',
       code: 'edge_overloaded',
-      message: 'The edge model is overloaded. Please retry shortly.',
+      message: `${who} is overloaded: every decoding slot and queue place is taken. Please retry shortly.`,
       headers: { 'retry-after': retryAfter(retryAfterSeconds) },
     }),
 
@@ -178,14 +182,15 @@ export const errors = {
   /** 504: the upstream did not answer in time. */
   upstreamTimeout: (message: string) => new GatewayError({ status: 504, type: 'server_error', code: 'upstream_timeout', message }),
 
-  /** 503: no healthy member can serve this model now. */
-  modelUnavailable: (model: string) =>
+  /** 503: no healthy member can serve this model now; with `retryAfterSeconds`, when one may again. */
+  modelUnavailable: (model: string, retryAfterSeconds?: number) =>
     new GatewayError({
       status: 503,
       type: 'server_error',
       code: 'model_unavailable',
       message: `The model '${model}' is currently unavailable.`,
       param: 'model',
+      ...(retryAfterSeconds !== undefined ? { headers: { 'retry-after': String(retryAfterSeconds) } } : {}),
     }),
 
   /** In-band SSE only (status 502 recorded): the stream was cut before it finished. */

@@ -31,8 +31,16 @@ describe('UpstreamRegistry.resolve', () => {
     ]);
   });
 
-  it('an upstream model id goes to every upstream listing it; an unknown id to nothing', () => {
-    expect(registry.resolve('teacher')?.map((t) => t.member)).toEqual(['gpu', 'vllm']);
+  it('an upstream model id goes to every upstream listing it, balanced; an unknown id to nothing', () => {
+    expect(
+      registry
+        .resolve('teacher')
+        ?.map((t) => t.member)
+        .sort(),
+    ).toEqual(['gpu', 'vllm']);
+    registry.pool.member('gpu').inFlight = 5;
+    expect(registry.resolve('teacher')?.map((t) => t.member)).toEqual(['vllm', 'gpu']);
+    registry.pool.member('gpu').inFlight = 0;
     expect(registry.resolve('nope')).toBeUndefined();
   });
 });
@@ -70,8 +78,31 @@ describe('UpstreamRegistry with a pool alias', () => {
     expect(pool.resolve('balanced')).toEqual([]);
   });
 
-  it('health-checks only the members of pool aliases', () => {
-    expect(pool.poolMembers()).toEqual(['a', 'b']);
+  it('health-checks every upstream', () => {
+    expect(pool.poolMembers()).toEqual(['a', 'b', 'c']);
+  });
+
+  it('a model id and a failover alias skip members that are down or inside a Retry-After window, and say how long to wait', () => {
+    const fresh = new UpstreamRegistry(
+      parseConfig({
+        upstreams: [
+          { name: 'a', baseUrl: 'http://127.0.0.1:9/v1', models: ['teacher'] },
+          { name: 'b', baseUrl: 'http://127.0.0.1:10/v1', models: ['teacher'] },
+        ],
+        edge: { models: ['s'] },
+        models: { ordered: { policy: 'failover', targets: [{ edge: 's' }, { upstream: 'a' }, { upstream: 'b' }] } },
+      }),
+      () => fetch,
+    );
+    fresh.pool.member('a').setHealthy(false);
+    expect(fresh.resolve('teacher')?.map((t) => t.member)).toEqual(['b']);
+    expect(fresh.resolve('ordered')?.map((t) => t.member)).toEqual(['edge:s', 'b']);
+    fresh.pool.member('b').recordFailure({ kind: 'http', status: 429, retryable: true, retryAfterMs: 7000, message: 'busy' });
+    expect(fresh.resolve('teacher')).toEqual([]);
+    expect(fresh.resolve('ordered')?.map((t) => t.member)).toEqual(['edge:s']);
+    const wait = fresh.retryAfterMs('teacher') ?? 0;
+    expect(wait).toBeGreaterThan(6000);
+    expect(wait).toBeLessThanOrEqual(7000);
   });
 
   it('rejects an edge target in a pool alias', () => {

@@ -69,16 +69,18 @@ export class UpstreamRegistry {
     this.pool = new UpstreamPool(config.upstreams);
   }
 
-  /** Upstreams named by a `pool` alias: the ones active health checks watch (Node only). */
+  /** Every upstream: the members active health checks watch (Node only). */
   poolMembers(): string[] {
-    return Object.values(this.config.models)
-      .filter((alias) => alias.policy === 'pool')
-      .flatMap((alias) => alias.targets.flatMap((t) => ('upstream' in t ? [t.upstream] : [])));
+    return [...this.upstreams.keys()];
   }
 
   /**
    * Targets for `model`, in the order to try them; undefined when nothing serves it (→ 404
-   * model_not_found). A `pool` alias yields its available members, balanced (possibly none).
+   * model_not_found). Every upstream target obeys its member's state, whatever name the request
+   * used: members that are unhealthy, cooling down (breaker open, or a probe in flight) or inside
+   * an upstream's Retry-After window are left out (possibly leaving none → 503). A `pool` alias,
+   * and a model id that several upstreams serve, are balanced (power of two choices); a `failover`
+   * alias keeps its order.
    */
   resolve(model: string): Target[] | undefined {
     const alias = this.config.models[model];
@@ -88,11 +90,25 @@ export class UpstreamRegistry {
         const upstream = this.upstreams.get(t.upstream) as OpenAICompatibleUpstream; // checked by the config schema
         return this.poolTarget(upstream, t.model ?? (upstream.config.models[0] as string));
       });
-      return alias.policy === 'pool' ? this.pool.order(targets) : targets;
+      if (alias.policy === 'pool') return this.pool.order(targets);
+      return targets.filter((t) => t.kind === 'edge' || t.state.available());
     }
     if (this.edgeModels.has(model)) return [edgeTarget(model)];
     const targets = [...this.upstreams.values()].filter((u) => u.config.models.includes(model)).map((u) => this.poolTarget(u, model));
-    return targets.length ? targets : undefined;
+    return targets.length ? this.pool.order(targets) : undefined;
+  }
+
+  /**
+   * When the first upstream serving `model` may be called again, for a 503's `Retry-After`
+   * (ms from now), or undefined when none is merely waiting out a window.
+   */
+  retryAfterMs(model: string): number | undefined {
+    const alias = this.config.models[model];
+    const names = alias
+      ? alias.targets.flatMap((t) => ('upstream' in t ? [t.upstream] : []))
+      : [...this.upstreams.values()].filter((u) => u.config.models.includes(model)).map((u) => u.name);
+    const waits = names.map((n) => this.pool.member(n).msUntilAvailable()).filter((ms): ms is number => ms !== undefined);
+    return waits.length ? Math.min(...waits) : undefined;
   }
 
   /** Every servable model id: aliases, edge models, then upstream models (deduplicated). */

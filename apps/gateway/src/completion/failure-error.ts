@@ -52,8 +52,20 @@ export function allTargetsFailed(
   ctx: { deps: { logger: Logger }; requestId: string; signal: AbortSignal; request: { model?: unknown } },
   result: { failure: Failure; attempts: unknown[] },
 ): GatewayError {
+  const error = failureToError(result.failure, String(ctx.request.model));
   if (!ctx.signal.aborted) {
-    ctx.deps.logger.warn('every target failed', { request_id: ctx.requestId, attempts: result.attempts, failure: result.failure.message });
+    // the request's own fault (a deterministic 4xx) is no incident
+    const level = error.status < 500 && error.status !== 429 ? 'info' : 'warn';
+    ctx.deps.logger[level]('every target failed', {
+      request_id: ctx.requestId,
+      attempts: result.attempts,
+      failure: result.failure.message,
+    });
   }
-  return failureToError(result.failure, String(ctx.request.model));
+  return error;
+}
+
+/** Logs the attempts that failed before another target served the request (failover, retries). */
+export function logFailover(ctx: { deps: { logger: Logger }; requestId: string }, attempts: readonly { outcome: string }[]): void {
+  if (attempts.length > 1) ctx.deps.logger.warn('failed over', { request_id: ctx.requestId, attempts });
 }

@@ -6,7 +6,7 @@ import { readUsage } from '@distillgate/metering';
 import { type AttemptOutcome, type PoolTarget, tryInOrder } from '@distillgate/router';
 import { type CompletionContext, completionId, servedHeaders } from './context.ts';
 import { edgeJson, type JsonAnswer } from './edge.ts';
-import { allTargetsFailed, type Failure } from './failure-error.ts';
+import { allTargetsFailed, type Failure, logFailover } from './failure-error.ts';
 import { rewriteInPlace } from './rewrite.ts';
 
 /** @throws GatewayError when no target succeeds (the meter has recorded it) */
@@ -17,6 +17,7 @@ export async function relayJson(ctx: CompletionContext): Promise<Response> {
     ctx.meter.end({ status: endStatus(ctx, error.status), attempts: result.attempts });
     throw error;
   }
+  logFailover(ctx, result.attempts);
   const { body, served, costMicroUsd: cost, usage } = result.value;
   ctx.meter.firstToken();
   ctx.meter.end({ status: 'ok', served, member: served.route === 'pool' ? result.target.member : null, usage, attempts: result.attempts });

@@ -20,7 +20,7 @@ import {
 } from '@distillgate/router';
 import { type CompletionContext, completionId, type Served, servedHeaders, usageExtension, wantsUsage } from './context.ts';
 import { openEdgeStream, type StreamAnswer } from './edge.ts';
-import { allTargetsFailed, type Failure } from './failure-error.ts';
+import { allTargetsFailed, type Failure, logFailover } from './failure-error.ts';
 import { endStatus } from './relay-json.ts';
 import { chunkHasContent, chunkHasPayload, type RewriteContext, rewriteInPlace } from './rewrite.ts';
 
@@ -49,6 +49,7 @@ export async function relayStream(ctx: CompletionContext): Promise<Response> {
     ctx.meter.end({ status: endStatus(ctx, error.status), attempts: result.attempts });
     throw error;
   }
+  logFailover(ctx, result.attempts);
   ctx.meter.noteAttempts(result.attempts); // the stream's end records them with its status
   const { body, served } = result.value;
   return new Response(body, { status: 200, headers: { ...SSE_HEADERS, ...servedHeaders(served) } });

@@ -53,8 +53,11 @@ export function completionRoute(deps: GatewayDeps, endpoint: Endpoint): Handler<
       meter,
     };
     try {
-      // a `pool` alias whose members are all down, cooling down or in their Retry-After window
-      if (targets.length === 0) throw errors.modelUnavailable(request.model);
+      // every member down, cooling down or in its Retry-After window
+      if (targets.length === 0) {
+        const waitMs = deps.registry.retryAfterMs(request.model);
+        throw errors.modelUnavailable(request.model, Math.max(1, Math.ceil((waitMs ?? 1000) / 1000)));
+      }
       const response = request.stream === true ? await relayStream(ctx) : await relayJson(ctx);
       for (const [name, value] of Object.entries(meter.headers)) response.headers.set(name, value);
       return response;

@@ -65,6 +65,19 @@ export class MemberState {
     return !this.probeInFlight; // half_open: one probe at a time
   }
 
+  /**
+   * How long until `available()` may turn true by waiting alone (Retry-After window, open
+   * breaker's cooldown), ms; undefined when it is available now or waits on a health check or a probe.
+   */
+  msUntilAvailable(): number | undefined {
+    if (this.available() || !this.healthy) return undefined;
+    const now = this.nowMs();
+    const windowMs = Math.max(0, this.notBeforeMs - now);
+    const cooldownMs = this.breaker === 'open' ? Math.max(0, this.openedAtMs + this.options.cooldownMs - now) : 0;
+    const wait = Math.max(windowMs, cooldownMs);
+    return wait > 0 ? wait : undefined;
+  }
+
   /** A request is being sent; call the returned function once with its outcome. */
   begin(): (outcome: { ok: true } | { ok: false; failure: AttemptFailure }) => void {
     this.inFlight++;
