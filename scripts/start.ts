@@ -4,7 +4,8 @@
  * installed) as a child process on the loopback address that the config's `local` upstream points
  * at — so overriding `DISTILLGATE__UPSTREAMS__0__BASE_URL` moves both — then the gateway in this
  * process. The worker's log lines are printed with a `[gpu-worker]` prefix; when the gateway exits
- * (it drains on Ctrl-C / SIGTERM) the worker gets SIGTERM and drains too.
+ * (it drains on Ctrl-C / SIGTERM) the worker gets SIGTERM and drains too; if this process is killed
+ * outright, the worker sees its stdin pipe close and stops itself (`--stop-on-stdin-close`).
  * Set DISTILLGATE_LOCAL_WORKER=0 to start the gateway alone (e.g. when the pool runs elsewhere).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -43,11 +44,12 @@ let stopping = false;
 /** Spawns the worker and resolves once it prints "listening on"; rejects if it exits first. */
 function startWorker(target: LocalWorker): Promise<ChildProcess> {
   const args = ['--import', 'tsx', 'gpu-worker/server/src/main.ts', '--models-dir', 'models', '--model', target.model];
-  args.push('--host', target.host, '--port', String(target.port));
+  args.push('--host', target.host, '--port', String(target.port), '--stop-on-stdin-close');
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, ORT_DISABLE_TELEMETRY: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // its stdin is our pipe: when this process dies, even by SIGKILL, the pipe closes and the worker drains and exits
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   return new Promise((resolve, reject) => {
     let started = false;

@@ -53,9 +53,12 @@ class RequestTimer {
 
   onEvent(event: GenerationEvent): void {
     const now = performance.now();
-    if (this.lastMs === null) this.metrics.ttftSeconds.observe((now - this.startMs) / 1000);
-    else if (event.type === 'token') this.metrics.tpotSeconds.observe((now - this.lastMs) / 1000);
-    this.lastMs = now;
+    // a scoring request (max_tokens 0) has no first token: it only ends
+    if (event.type === 'token') {
+      if (this.lastMs === null) this.metrics.ttftSeconds.observe((now - this.startMs) / 1000);
+      else this.metrics.tpotSeconds.observe((now - this.lastMs) / 1000);
+      this.lastMs = now;
+    }
     if (event.type === 'token') this.tokens++;
     else this.count(event.usage.prompt_tokens, event.usage.completion_tokens);
   }

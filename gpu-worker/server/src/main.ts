@@ -3,14 +3,16 @@
  * or `--model-dir models/distillgate-student/0.1.0`. Other flags: `--host`, `--execution-provider
  * auto|cuda|cpu`, `--threads N` (ORT intra-op), `--max-concurrent N` (sequences decoding at once,
  * batched into one run per step; default 16), `--max-queued N` (waiting before 429; default 64),
- * `--max-batch N` (most sequences per decoder run; default = max-concurrent, 1 = no batching).
+ * `--max-batch N` (most sequences per decoder run; default = max-concurrent, 1 = no batching),
+ * `--stop-on-stdin-close` (drain and exit when stdin closes: a parent that spawned the worker with a
+ * pipe, as `npm start` does, takes it down even when the parent is killed with SIGKILL).
  * Prints "listening on http://…"; SIGTERM/SIGINT drain (in-flight requests finish), then exit 0.
  */
 import { parseArgs } from 'node:util';
 import { type RunningWorker, startWorker, type WorkerOptions } from './server.ts';
 
 const USAGE =
-  'usage: main.ts (--model-dir DIR | --models-dir DIR --model NAME) [--port N] [--host H] [--execution-provider auto|cuda|cpu] [--threads N] [--max-concurrent N] [--max-queued N] [--max-batch N]';
+  'usage: main.ts (--model-dir DIR | --models-dir DIR --model NAME) [--port N] [--host H] [--execution-provider auto|cuda|cpu] [--threads N] [--max-concurrent N] [--max-queued N] [--max-batch N] [--stop-on-stdin-close]';
 
 /** @throws Error with a one-line message for bad flags */
 export function parseFlags(argv: string[]): WorkerOptions {
@@ -27,6 +29,7 @@ export function parseFlags(argv: string[]): WorkerOptions {
       'max-concurrent': { type: 'string', default: '16' },
       'max-queued': { type: 'string', default: '64' },
       'max-batch': { type: 'string' },
+      'stop-on-stdin-close': { type: 'boolean', default: false },
     },
   });
   const int = (name: string, v: string | undefined, min: number) => {
@@ -94,6 +97,11 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  if (argv.includes('--stop-on-stdin-close')) {
+    process.stdin.on('end', () => shutdown('stdin closed'));
+    process.stdin.on('error', () => shutdown('stdin closed'));
+    process.stdin.resume();
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();
