@@ -324,3 +324,75 @@ describe('no secret leaks', () => {
     expect(s.mock.requests.length).toBeGreaterThanOrEqual(3);
   });
 });
+
+describe('Idempotency-Key', () => {
+  let s: MeteredStack;
+  beforeAll(async () => {
+    s = await startMetered();
+  });
+  afterAll(async () => {
+    await s?.stop();
+  });
+  const url = () => `${s.url}/v1/chat/completions`;
+  const rowsFor = async (ids: string[]) => (await rowsOf(s)).filter((r) => ids.includes(r.requestId));
+
+  it('a repeat (JSON or stream) replays the stored response, marked, with no second usage row and no upstream call', async () => {
+    for (const stream of [false, true]) {
+      const headers = { 'idempotency-key': `same-${stream}` };
+      const first = await post(url(), chatBody({ stream }, 'once only'), { headers });
+      const firstText = await first.text();
+      expect(first.status).toBe(200);
+      const calls = s.mock.requests.length;
+      const again = await post(url(), chatBody({ stream }, 'once only'), { headers });
+      expect(again.status).toBe(200);
+      expect(again.headers.get('x-distillgate-idempotent-replay')).toBe('true');
+      expect(again.headers.get('x-distillgate-original-request-id')).toBe(first.headers.get('x-request-id'));
+      expect(again.headers.get('x-distillgate-model')).toBe(first.headers.get('x-distillgate-model'));
+      expect(await again.text()).toBe(firstText);
+      expect(s.mock.requests.length).toBe(calls);
+      const ids = [first.headers.get('x-request-id')!, again.headers.get('x-request-id')!];
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await rowsFor(ids)).toHaveLength(1);
+    }
+  });
+
+  it('another body under the same key → 400 idempotency_key_reused; while the first runs → 409 with Retry-After 1', async () => {
+    await post(url(), chatBody({}, 'body one'), { headers: { 'idempotency-key': 'k-reuse' } }).then((r) => r.text());
+    const reused = await post(url(), chatBody({}, 'body two'), { headers: { 'idempotency-key': 'k-reuse' } });
+    expect(reused.status).toBe(400);
+    expect(((await reused.json()) as Json).error.code).toBe('idempotency_key_reused');
+
+    let release: () => void = () => {};
+    s.mock.enqueue({ kind: 'echo', gate: new Promise<void>((r) => (release = r)) });
+    const held = post(url(), chatBody({}, 'slow'), { headers: { 'idempotency-key': 'k-held' } });
+    await until(
+      () => s.mock.requests.at(-1)?.body.messages,
+      (m) => JSON.stringify(m ?? '').includes('slow'),
+    );
+    const busy = await post(url(), chatBody({}, 'slow'), { headers: { 'idempotency-key': 'k-held' } });
+    expect(busy.status).toBe(409);
+    expect(busy.headers.get('retry-after')).toBe('1');
+    expect(((await busy.json()) as Json).error.code).toBe('idempotency_key_in_flight');
+    release();
+    expect((await held).status).toBe(200);
+  });
+
+  it('a failed first attempt gives the key back: the retry runs (and is billed) once', async () => {
+    s.mock.enqueue({ kind: 'status', status: 500, body: { error: { message: 'boom' } } });
+    const failed = await post(url(), chatBody({ model: 'mock-model' }, 'retry me'), { headers: { 'idempotency-key': 'k-retry' } });
+    expect(failed.status).toBe(502);
+    const retried = await post(url(), chatBody({ model: 'mock-model' }, 'retry me'), { headers: { 'idempotency-key': 'k-retry' } });
+    expect(retried.status).toBe(200);
+    expect(retried.headers.get('x-distillgate-idempotent-replay')).toBeNull();
+    await retried.text();
+    const replayed = await post(url(), chatBody({ model: 'mock-model' }, 'retry me'), { headers: { 'idempotency-key': 'k-retry' } });
+    expect(replayed.headers.get('x-distillgate-idempotent-replay')).toBe('true');
+    const ids = [failed, retried, replayed].map((r) => r.headers.get('x-request-id')!);
+    const rows = await until(
+      () => rowsFor(ids),
+      (r) => r.length >= 2,
+    );
+    expect(rows.map((r) => r.status).sort()).toEqual(['ok', 'upstream_error']);
+    expect(rows.filter((r) => r.costMicroUsd > 0)).toHaveLength(1);
+  });
+});
