@@ -1,14 +1,17 @@
 /**
  * The embedded metering backend on Node: the SQLite file of `metering.database` (created and
  * migrated on open), config prices seeded into the editable price table, reservations left by a
- * previous process cleared (this process is the file's one writer), and background writes tracked
- * so `flush()` can wait for them at shutdown.
+ * previous process cleared (this process is the file's one writer), expired idempotency records
+ * swept hourly, and background writes tracked so `flush()` can wait for them at shutdown.
  */
 import type { Config } from '@distillgate/config';
-import { clearReservations, createDbUsageSink, microUsdPerMTok, seedPrices } from '@distillgate/db';
+import { clearReservations, createDbUsageSink, microUsdPerMTok, purgeExpiredIdempotency, seedPrices } from '@distillgate/db';
 import { type NodeDatabase, openNodeDatabase } from '@distillgate/db/node';
 import type { MeteringBackend } from './backend.ts';
 import { SqlKeyLimits } from './limits.ts';
+
+/** How often expired idempotency records are deleted. @unit ms */
+const IDEMPOTENCY_SWEEP_MS = 60 * 60 * 1000;
 
 export interface NodeMetering extends MeteringBackend {
   readonly database: NodeDatabase;
@@ -30,6 +33,11 @@ export async function openNodeMetering(config: Config): Promise<NodeMetering> {
   await seedPrices(database.db, prices);
   await clearReservations(database.db);
   const pending = new Set<Promise<unknown>>();
+  // idempotency records live 24 h; sweep the expired ones hourly (and once now)
+  const sweep = () => void purgeExpiredIdempotency(database.db).catch(() => {});
+  sweep();
+  const sweeper = setInterval(sweep, IDEMPOTENCY_SWEEP_MS);
+  sweeper.unref();
   const flush = async () => {
     while (pending.size > 0) await Promise.allSettled([...pending]);
   };
@@ -44,6 +52,7 @@ export async function openNodeMetering(config: Config): Promise<NodeMetering> {
     },
     flush,
     async close() {
+      clearInterval(sweeper);
       await flush();
       database.close();
     },
