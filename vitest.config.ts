@@ -2,7 +2,7 @@
  * Three test projects (DESIGN.md §6): `unit` (parallel, beside the code), `e2e` (real processes,
  * one file at a time) and `workerd` (inside the Workers runtime, one shared pool).
  */
-import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
 
 declare module 'vitest' {
@@ -44,7 +44,7 @@ export default defineConfig({
       },
       {
         plugins: [
-          cloudflareTest(({ inject }) => ({
+          cloudflareTest(async ({ inject }) => ({
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
               bindings: {
@@ -53,6 +53,8 @@ export default defineConfig({
                 // tests/workerd/edge.test.ts: a model ORT cannot load, and a short channels.json etag check
                 DISTILLGATE__EDGE__MODELS: '["distillgate-student","distillgate-broken"]',
                 DISTILLGATE__EDGE__CHANNELS_CHECK_MS: '300',
+                // applied to the D1 binding `DB` by tests/workerd/setup.ts (storage is per test file)
+                TEST_MIGRATIONS: await readD1Migrations('packages/db/migrations'),
               },
             },
           })),
@@ -61,6 +63,7 @@ export default defineConfig({
           name: 'workerd',
           include: ['tests/workerd/**/*.test.ts'],
           globalSetup: ['tests/workerd/global-setup.ts'],
+          setupFiles: ['tests/workerd/setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },

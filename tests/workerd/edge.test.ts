@@ -11,6 +11,7 @@ import { env, exports } from 'cloudflare:workers';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { EdgeUnavailableError } from '../../apps/gateway/src/edge/provider.ts';
 import { createWorkersEdgeProvider, currentWorkersEdge } from '../../apps/gateway/src/edge/workerd/index.ts';
+import { AUTH } from './dev-key.ts';
 
 const STUDENT = 'distillgate-student';
 const BROKEN = 'distillgate-broken';
@@ -23,7 +24,11 @@ const version = inject('studentVersion');
 
 function post(path: string, body: unknown): Promise<Response> {
   return worker.fetch(
-    new Request(`http://gateway${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    new Request(`http://gateway${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...AUTH },
+      body: JSON.stringify(body),
+    }),
   );
 }
 
@@ -116,7 +121,9 @@ describe.skipIf(skipReason !== null)('edge model in workerd (R2 → onnxruntime-
       const body = (await res.json()) as { error: { code: string; type: string } };
       expect(body.error.code).toBe('model_unavailable');
       expect(body.error.type).toBe('server_error');
-      const models = (await (await worker.fetch(new Request('http://gateway/v1/models'))).json()) as { data: Array<{ id: string }> };
+      const models = (await (await worker.fetch(new Request('http://gateway/v1/models', { headers: AUTH }))).json()) as {
+        data: Array<{ id: string }>;
+      };
       expect(models.data.find((m) => m.id === BROKEN)).toMatchObject({ object: 'model', status: 'unavailable', version: 'garbage' });
       expect(models.data.find((m) => m.id === STUDENT)).toMatchObject({ object: 'model', status: 'ready', version });
       expect(

@@ -1,9 +1,11 @@
 /**
  * The gateway inside workerd (the real Workers runtime via vitest-pool-workers), calling a real
- * loopback upstream started by global-setup.ts.
+ * loopback upstream started by global-setup.ts, with the D1 metering of wrangler.toml on: requests
+ * carry the test file's development key (setup.ts).
  */
 import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { AUTH } from './dev-key.ts';
 
 const worker = (exports as unknown as { default: { fetch(req: Request): Promise<Response> } }).default;
 
@@ -11,7 +13,7 @@ function chat(body: unknown, headers: Record<string, string> = {}): Promise<Resp
   return worker.fetch(
     new Request('http://gateway/v1/chat/completions', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
+      headers: { 'content-type': 'application/json', ...AUTH, ...headers },
       body: JSON.stringify(body),
     }),
   );

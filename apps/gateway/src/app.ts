@@ -2,6 +2,7 @@
  * The gateway's Hono app: the route table and middleware order, in one place.
  *
  *   request-id → client signal → access log → CORS → (/v1/*) API key → (POST) JSON body (size-limited) → handler
+ *   /admin/v1/*: no-store → admin gate → admin auth (token or session cookie) → handler (routes/admin/index.ts)
  *   errors: GatewayError → OpenAI envelope; anything else → logged 500 `server_error`
  */
 import { errorResponse, GatewayError } from '@distillgate/protocol';
@@ -13,8 +14,10 @@ import { apiKeyAuth } from './middleware/api-key/index.ts';
 import { clientSignal } from './middleware/client-signal/index.ts';
 import { jsonBody } from './middleware/json-body/index.ts';
 import { requestId } from './middleware/request-id/index.ts';
+import { adminRoutes } from './routes/admin/index.ts';
 import { completionRoute } from './routes/completions.ts';
 import { modelsRoute } from './routes/models.ts';
+import { usageRoute } from './routes/usage.ts';
 
 /** Status recorded for a request whose client disconnected first (nginx's convention). */
 const CLIENT_CLOSED_REQUEST = 499;
@@ -27,6 +30,7 @@ const EXPOSED_HEADERS = [
   'x-distillgate-model',
   'x-distillgate-cost-micro-usd',
   'x-distillgate-idempotent-replay',
+  'x-distillgate-original-request-id',
   'retry-after',
   'x-ratelimit-limit-requests',
   'x-ratelimit-remaining-requests',
@@ -48,7 +52,7 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
     app.use(
       cors({
         origin: origins.includes('*') ? '*' : origins,
-        allowMethods: ['GET', 'POST', 'PATCH', 'PUT', 'OPTIONS'],
+        allowMethods: ['GET', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS'],
         allowHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-request-id', 'x-client-request-id'],
         exposeHeaders: EXPOSED_HEADERS,
         maxAge: 600,
@@ -62,6 +66,8 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
   app.post('/v1/chat/completions', body, completionRoute(deps, 'chat.completions'));
   app.post('/v1/completions', body, completionRoute(deps, 'completions'));
   app.get('/v1/models', modelsRoute(deps));
+  app.get('/v1/usage', usageRoute(deps));
+  app.route('/admin/v1', adminRoutes(deps));
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
   app.notFound((c) =>

@@ -23,6 +23,11 @@ export interface GatewayDeps {
    * (prices from config still give the cost headers).
    */
   metering?: MeteringBackend;
+  /**
+   * `DISTILLGATE_ADMIN_TOKEN`: the bearer token of the admin API (`/admin/v1/*`, routes/admin/).
+   * Absent or empty: every admin route answers 503 `admin_disabled`.
+   */
+  adminToken?: string;
 }
 
 export interface GatewayVariables {

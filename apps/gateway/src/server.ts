@@ -40,7 +40,8 @@ export async function startGateway(config: Config, logLevel: 'debug' | 'info' | 
   registry.pool.startHealthChecks(registry.poolMembers());
   const metering = await openNodeMetering(config);
   const edge = config.edge.models.length > 0 ? new NodeEdgeProvider({ ...config.edge, logger }) : undefined;
-  const app = createApp({ config, registry, logger, metering, ...(edge ? { edge } : {}) });
+  const adminToken = process.env.DISTILLGATE_ADMIN_TOKEN;
+  const app = createApp({ config, registry, logger, metering, ...(adminToken ? { adminToken } : {}), ...(edge ? { edge } : {}) });
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: config.server.port, hostname: config.server.host }, (info) => {
       const url = `http://${config.server.host}:${info.port}`;

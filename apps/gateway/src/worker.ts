@@ -1,8 +1,12 @@
 /**
  * Cloudflare Workers entry. The config is the bundled `distillgate.config.json`; `vars` and
  * secrets named `DISTILLGATE__SECTION__KEY` override it (DESIGN.md §5). One app per isolate,
- * built on the first request, with one edge provider whose models come from the R2 binding `MODELS`.
+ * built on the first request, with one edge provider whose models come from the R2 binding `MODELS`
+ * and, when the D1 binding `DB` is there, metering: API keys, usage rows in D1, and per-key
+ * limits in the Durable Object `KEY_LIMITS` (metering/workerd/). Without `DB`, requests are
+ * neither authenticated nor metered.
  */
+import { waitUntil } from 'cloudflare:workers';
 import { type Config, parseConfig, resolveSecrets } from '@distillgate/config';
 import { UpstreamRegistry } from '@distillgate/router';
 import type { ExecutionContext, Hono } from 'hono';
@@ -11,14 +15,30 @@ import { createApp } from './app.ts';
 import { type R2BucketLike, workersEdgeForIsolate } from './edge/workerd/index.ts';
 import type { GatewayEnv } from './env.ts';
 import { createJsonLogger } from './log.ts';
+import { createWorkersMetering, type D1Binding, type KeyLimitsNamespace, type WorkersMetering } from './metering/workerd/index.ts';
 
-/** Worker bindings: string vars/secrets, and `MODELS` (R2, edge model files). */
-export type WorkerBindings = Record<string, unknown> & { MODELS?: R2BucketLike };
+export { KeyLimitsObject } from './metering/workerd/key-limits-object.ts';
 
-let cached: { app: Hono<GatewayEnv>; config: Config } | undefined;
+/**
+ * Worker bindings: string vars/secrets (`DISTILLGATE__…` overrides, `DISTILLGATE_ADMIN_TOKEN`),
+ * `MODELS` (R2, edge model files), `DB` (D1: keys, prices, usage) and `KEY_LIMITS` (the Durable
+ * Object namespace of per-key limits; needed with `DB`).
+ */
+export type WorkerBindings = Record<string, unknown> & { MODELS?: R2BucketLike; DB?: D1Binding; KEY_LIMITS?: KeyLimitsNamespace };
 
-function appFor(env: WorkerBindings): Hono<GatewayEnv> {
-  if (cached) return cached.app;
+interface Isolate {
+  app: Hono<GatewayEnv>;
+  config: Config;
+  metering?: WorkersMetering;
+}
+
+let cached: Isolate | undefined;
+
+/**
+ * @throws ConfigError on an invalid bundled config or override; Error when `DB` is bound without `KEY_LIMITS`
+ */
+function isolateFor(env: WorkerBindings): Isolate {
+  if (cached) return cached;
   const strings = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string'));
   const config = resolveSecrets(parseConfig(bundledConfig, strings, 'bundled distillgate.config.json'), strings);
   const registry = new UpstreamRegistry(config, () => (input, init) => fetch(input, init));
@@ -30,13 +50,27 @@ function appFor(env: WorkerBindings): Hono<GatewayEnv> {
     engine: { maxConcurrent: config.edge.maxConcurrent, maxQueued: config.edge.maxQueued },
     logger,
   });
-  const app = createApp({ config, registry, logger, edge });
-  cached = { app, config };
-  return app;
+  let metering: WorkersMetering | undefined;
+  if (env.DB) {
+    if (!env.KEY_LIMITS) throw new Error('the D1 binding DB needs the Durable Object binding KEY_LIMITS (wrangler.toml)');
+    metering = createWorkersMetering({ database: env.DB, keyLimits: env.KEY_LIMITS, prices: config.metering.prices, waitUntil, logger });
+  }
+  const app = createApp({
+    config,
+    registry,
+    logger,
+    edge,
+    ...(metering ? { metering } : {}),
+    ...(strings.DISTILLGATE_ADMIN_TOKEN ? { adminToken: strings.DISTILLGATE_ADMIN_TOKEN } : {}),
+  });
+  cached = { app, config, ...(metering ? { metering } : {}) };
+  return cached;
 }
 
 export default {
-  fetch(request: Request, env: WorkerBindings, ctx: ExecutionContext): Response | Promise<Response> {
-    return appFor(env).fetch(request, env, ctx);
+  async fetch(request: Request, env: WorkerBindings, ctx: ExecutionContext): Promise<Response> {
+    const { app, metering } = isolateFor(env);
+    await metering?.ready(); // config prices into D1, once per isolate
+    return app.fetch(request, env, ctx);
   },
 };

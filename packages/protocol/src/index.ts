@@ -3,6 +3,21 @@
  * the error table, request parsing, SSE encode/decode and finish-reason normalisation.
  */
 
+export { ADMIN_SESSION_COOKIE, adminOpenApi } from './admin-openapi.ts';
+export type { AdminSessionRequest, CreateKeyRequest, PutPriceRequest, UpdateKeyRequest, UsageQuery } from './admin-requests.ts';
+export {
+  parseAdminSessionRequest,
+  parseCreateKeyRequest,
+  parsePutPriceRequest,
+  parseUpdateKeyRequest,
+  parseUsageQuery,
+  USAGE_GROUP_BYS,
+  USAGE_LIMIT_DEFAULT,
+  USAGE_LIMIT_MAX,
+  USAGE_ROUTES,
+  USAGE_STATUSES,
+} from './admin-requests.ts';
+
 export type { ChatCompletionRequest, ChatContentPart, ChatMessage, ChatRole, ChatToolCall } from './chat.ts';
 export { parseChatCompletionRequest } from './chat.ts';
 export type { CompletionPrompt, CompletionRequest } from './completions.ts';

@@ -111,8 +111,7 @@ function recordStream(
       .split('\n\n')
       .filter((e) => e.startsWith('data: '))
       .map((e) => e.slice('data: '.length));
-    if (complete && events.at(-1) === '[DONE]')
-      void store({ status: 200, headers, kind: 'sse', events });
+    if (complete && events.at(-1) === '[DONE]') void store({ status: 200, headers, kind: 'sse', events });
     else void giveBack();
   };
   const reader = body.getReader();

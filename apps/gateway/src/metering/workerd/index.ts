@@ -1,0 +1,69 @@
+/**
+ * The metering backend on Workers (metering/backend.ts): D1 through drizzle for keys, prices and
+ * usage rows, a Durable Object per key for RPM/TPM and the budget (durable-key-limits.ts), and
+ * background writes kept alive by the request's `waitUntil`.
+ *
+ * Built once per isolate by worker.ts, like the app it belongs to: bindings are usable from any
+ * request, and `background` is handed the runtime's `waitUntil` from `cloudflare:workers`, which
+ * always extends the request that is running when it is called (the same as that request's
+ * `ctx.waitUntil`). Config prices are seeded into D1 once per isolate, by the first request's
+ * `ready()`; a failed seed is logged and tried again by the next request.
+ */
+import type { Price } from '@distillgate/config';
+import { createDbUsageSink, type Database, microUsdPerMTok, seedPrices } from '@distillgate/db';
+import type { Logger } from '@distillgate/router';
+import { drizzle } from 'drizzle-orm/d1';
+import type { MeteringBackend } from '../backend.ts';
+import { DurableObjectKeyLimits, type KeyLimitsNamespace } from './durable-key-limits.ts';
+
+export type { KeyLimitsNamespace, KeyLimitsStub } from './durable-key-limits.ts';
+export { DurableObjectKeyLimits } from './durable-key-limits.ts';
+
+/** The D1 binding as drizzle takes it. */
+export type D1Binding = Parameters<typeof drizzle>[0];
+
+export interface WorkersMeteringOptions {
+  /** The `DB` binding (D1, migrated with `wrangler d1 migrations apply DB`). */
+  database: D1Binding;
+  /** The `KEY_LIMITS` Durable Object namespace. */
+  keyLimits: KeyLimitsNamespace;
+  /** config `metering.prices`, seeded into the editable price table (an admin's edit is kept). */
+  prices: Record<string, Price>;
+  /** `waitUntil` from `cloudflare:workers` (tests may pass their own). */
+  waitUntil: (task: Promise<unknown>) => void;
+  logger: Logger;
+}
+
+export interface WorkersMetering extends MeteringBackend {
+  readonly limits: DurableObjectKeyLimits;
+  /** Resolves once config prices are in D1 (the first call seeds them; later calls are free). */
+  ready(): Promise<void>;
+}
+
+export function createWorkersMetering(options: WorkersMeteringOptions): WorkersMetering {
+  const db = drizzle(options.database) as unknown as Database;
+  const prices = Object.entries(options.prices).map(([model, p]) => ({
+    model,
+    inputMicroUsdPerMTok: microUsdPerMTok(p.inputUsdPerMTok),
+    outputMicroUsdPerMTok: microUsdPerMTok(p.outputUsdPerMTok),
+  }));
+  let seeded: Promise<void> | undefined;
+  return {
+    db,
+    sink: createDbUsageSink(db),
+    limits: new DurableObjectKeyLimits(options.keyLimits),
+    background(task) {
+      options.waitUntil(task);
+    },
+    ready() {
+      seeded ??= seedPrices(db, prices).then(
+        () => undefined,
+        (err: unknown) => {
+          seeded = undefined;
+          options.logger.error('price seeding failed', { error: err instanceof Error ? err.message : String(err) });
+        },
+      );
+      return seeded;
+    },
+  };
+}

@@ -1,0 +1,9 @@
+/** The bindings the workerd tests use (wrangler.toml + vitest.config.ts), on `env` from `cloudflare:workers`. */
+declare namespace Cloudflare {
+  interface Env {
+    DB: D1Database;
+    KEY_LIMITS: DurableObjectNamespace<import('../../apps/gateway/src/worker.ts').KeyLimitsObject>;
+    MODELS: R2Bucket;
+    TEST_MIGRATIONS: import('cloudflare:test').D1Migration[];
+  }
+}
