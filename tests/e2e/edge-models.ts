@@ -25,6 +25,8 @@ export interface EdgeModelsDir {
   contextLength: number;
   /** Rewrites `<model>/channels.json` atomically (write + rename, as a deploy would). */
   setLive(version: string, model?: string): void;
+  /** Rewrites channels.json with `live` and `canary: {version, share}` (null: no canary), atomically. */
+  setChannels(live: string, canary: { version: string; share: number } | null, model?: string): void;
   /**
    * Adds `<name>/v1/` as a broken copy: `sha` = model.onnx no longer matches the manifest's sha256;
    * `onnx` = model.onnx replaced by garbage whose sha256 the manifest does list (ORT must refuse it).
@@ -56,11 +58,12 @@ export async function makeEdgeModelsDir(): Promise<EdgeModelsDir> {
   const versions = { a: `${manifest.version}-a`, b: `${manifest.version}-b` };
   for (const version of [versions.a, versions.b]) copyVersion(source, join(dir, STUDENT, version), manifest, STUDENT, version);
 
-  const setLive = (version: string, model = STUDENT) => {
+  const setChannels = (live: string, canary: { version: string; share: number } | null, model = STUDENT) => {
     const file = join(dir, model, 'channels.json');
-    writeFileSync(`${file}.tmp`, JSON.stringify({ live: version, canary: null }));
+    writeFileSync(`${file}.tmp`, JSON.stringify({ live, canary }));
     renameSync(`${file}.tmp`, file);
   };
+  const setLive = (version: string, model = STUDENT) => setChannels(version, null, model);
   setLive(versions.a);
 
   return {
@@ -68,6 +71,7 @@ export async function makeEdgeModelsDir(): Promise<EdgeModelsDir> {
     versions,
     contextLength: manifest.context_length,
     setLive,
+    setChannels,
     addBroken(name, kind) {
       const target = join(dir, name, 'v1');
       copyVersion(source, target, manifest, name, 'v1');

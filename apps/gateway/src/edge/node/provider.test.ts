@@ -73,6 +73,40 @@ describe.skipIf(skipReason !== null)('NodeEdgeProvider', () => {
       expect(provider.models()[0]).toMatchObject({ status: 'ready', version: models.versions.b });
     }, 60_000);
 
+    it('a canary gets its share of generations; share 1 → all, removed → none; no restart', async () => {
+      const { a, b } = models.versions;
+      const draws = [0.05, 0.5, 0.15, 0.95]; // share 0.2: the 1st and 3rd go to the canary
+      let i = 0;
+      const split = new NodeEdgeProvider({
+        ...limits,
+        modelsDir: models.dir,
+        models: [STUDENT],
+        logger,
+        random: () => draws[i++ % draws.length]!,
+      });
+      try {
+        models.setChannels(a, { version: b, share: 0.2 });
+        const g = async () => {
+          const r = await split.generate(STUDENT, { prompt: 'x', max_tokens: 1, temperature: 0 }, AbortSignal.timeout(60_000));
+          for await (const _ of r.events);
+          return r.version;
+        };
+        await until(async () => (await g()) === b);
+        i = 0;
+        expect([await g(), await g(), await g(), await g()]).toEqual([b, a, b, a]);
+        models.setChannels(a, { version: b, share: 1 });
+        await until(async () => (await g()) === b && (await g()) === b);
+        models.setChannels(a, { version: 'missing-version', share: 1 }); // unreadable canary: live serves
+        await until(async () => (await g()) === a);
+        expect(logged.some((l) => String(l.fields?.problem).includes('canary ignored'))).toBe(true);
+        models.setLive(a);
+        await until(async () => (await g()) === a);
+      } finally {
+        await split.close();
+        logged.length = 0; // the next test counts its own log lines
+      }
+    }, 60_000);
+
     it('a missing channels.json: unavailable, logged once however many requests hit it', async () => {
       for (let i = 0; i < 3; i++)
         await expect(provider.generate('absent', { prompt: 'x' }, AbortSignal.timeout(5_000))).rejects.toThrow(/unavailable/);

@@ -9,6 +9,10 @@
  * - **Versions follow channels.json** (checked every `edge.channelsCheckMs`, by mtime): new
  *   generations use the new live version; running ones finish on the old one, which is unloaded
  *   when its last generation ends. Limits (maxConcurrent, maxQueued) apply per loaded version.
+ * - **Canary**: with `canary: {version, share}`, each generation goes to the canary version with
+ *   probability `share` (uniform, independent per request), else to live; the response's
+ *   `x-distillgate-model` and usage row name the version that served. A canary that cannot load
+ *   sends its share to live (logged once) until channels.json changes.
  * - **Unavailable** when channels.json, the manifest, the files (sha256) or ORT fail: the model's
  *   requests go to the next target, else 503. The cause is logged once per problem, not per
  *   request; a failed version is retried only after channels.json changes (or a restart). A dead
@@ -43,6 +47,8 @@ interface ModelState {
 
 export interface NodeEdgeOptions extends EdgeConfig {
   logger: Logger;
+  /** Uniform [0, 1) draws for the canary split. @default Math.random */
+  random?: () => number;
 }
 
 export class NodeEdgeProvider implements EdgeProvider {
@@ -90,9 +96,17 @@ export class NodeEdgeProvider implements EdgeProvider {
     await this.firstRead;
     const channel = state.channel.state;
     if (!channel.ok) throw this.unavailable(state, channel.problem, null);
-    const version = this.version(state, channel.live, channel.dir);
+    let served = { folder: channel.live, dir: channel.dir, version: channel.version };
+    const canary = channel.canary;
+    if (canary && (this.options.random ?? Math.random)() < canary.share) {
+      const tried = this.version(state, canary.folder, canary.dir);
+      await tried.loaded;
+      if (tried.status === 'ready') served = canary;
+      else this.logOnce(state, `canary ${tried.key} failed to load, its share goes to live: ${tried.error}`, canary.version);
+    }
+    const version = this.version(state, served.folder, served.dir);
     await version.loaded;
-    if (version.status !== 'ready') throw this.unavailable(state, `${version.key} failed to load: ${version.error}`, channel.version);
+    if (version.status !== 'ready') throw this.unavailable(state, `${version.key} failed to load: ${version.error}`, served.version);
     signal.throwIfAborted();
     version.active++;
     const settled = () => {
@@ -101,7 +115,7 @@ export class NodeEdgeProvider implements EdgeProvider {
     };
     try {
       const events = await this.worker.start(version.key, request, signal, settled);
-      return { version: channel.version, events };
+      return { version: served.version, events };
     } catch (err) {
       settled();
       throw err;
@@ -136,12 +150,16 @@ export class NodeEdgeProvider implements EdgeProvider {
     return v;
   }
 
+  /** Logs a model's problem once (until channels.json changes or another problem shows). */
+  private logOnce(state: ModelState, problem: string, version: string | null): void {
+    if (state.logged === problem) return;
+    state.logged = problem;
+    this.options.logger.error('edge model unavailable', { model: state.id, version, problem });
+  }
+
   /** The error for a request to an unusable model; the cause goes to the log once. */
   private unavailable(state: ModelState, problem: string, version: string | null): EdgeUnavailableError {
-    if (state.logged !== problem) {
-      state.logged = problem;
-      this.options.logger.error('edge model unavailable', { model: state.id, version, problem });
-    }
+    this.logOnce(state, problem, version);
     const which = version ? `'${state.id}' (version ${version})` : `'${state.id}'`;
     return new EdgeUnavailableError(
       state.id,
@@ -157,6 +175,8 @@ export class NodeEdgeProvider implements EdgeProvider {
         // a new channels.json is an operator's action: retry failed versions, report problems anew
         for (const [live, v] of state.versions) if (v.status === 'unavailable') state.versions.delete(live);
         state.logged = null;
+        const channel = state.channel.state;
+        if (channel.ok && channel.canaryProblem) this.logOnce(state, `canary ignored: ${channel.canaryProblem}`, null);
         this.unloadSuperseded(state);
       }
     })().finally(() => {
@@ -165,11 +185,12 @@ export class NodeEdgeProvider implements EdgeProvider {
     return this.refreshing;
   }
 
-  /** Unloads loaded versions that are no longer live and have nothing running. */
+  /** Unloads loaded versions that are neither live nor canary and have nothing running. */
   private unloadSuperseded(state: ModelState): void {
     const channel = state.channel.state;
     for (const [live, v] of state.versions) {
-      if ((channel.ok && channel.live === live) || v.active > 0 || v.status !== 'ready') continue;
+      const serving = channel.ok && (channel.live === live || channel.canary?.folder === live);
+      if (serving || v.active > 0 || v.status !== 'ready') continue;
       state.versions.delete(live);
       this.worker.unload(v.key);
       this.options.logger.info('edge model unloaded', { model: v.key });
