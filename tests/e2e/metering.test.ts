@@ -300,9 +300,14 @@ describe('no secret leaks', () => {
     await keep(await post(`${s.url}/admin/v1/keys?token=${ADMIN}`, {}, { headers: { authorization: `Bearer ${ADMIN}x` } }));
     s.mock.enqueue({ kind: 'status', status: 500, body: { error: { message: 'boom' } } });
     await keep(await post(url, chatBody({ model: 'mock-model' }), { headers: auth }));
+    // an upstream that echoes the credential it got (as OpenAI's 401 does, in part)
+    s.mock.enqueue({ kind: 'status', status: 401, body: { error: { message: `Incorrect API key provided: Bearer ${UPSTREAM}` } } });
+    await keep(await post(url, chatBody({ model: 'mock-model' }), { headers: auth }));
+    s.mock.enqueue({ kind: 'status', status: 400, body: { error: { message: `bad request from key ${UPSTREAM}`, param: 'messages' } } });
+    await keep(await post(url, chatBody({ model: 'mock-model' }), { headers: auth }));
     await until(
       () => rowsOf(s),
-      (r) => r.length >= 3, // two served, one upstream_error; the refusals before admission are not rows
+      (r) => r.length >= 5, // two served, three upstream errors; the refusals before admission are not rows
     );
     await new Promise((r) => setTimeout(r, 300)); // the batched log sink flushes
     const rows = JSON.stringify(await rowsOf(s));
@@ -394,5 +399,89 @@ describe('Idempotency-Key', () => {
     );
     expect(rows.map((r) => r.status).sort()).toEqual(['ok', 'upstream_error']);
     expect(rows.filter((r) => r.costMicroUsd > 0)).toHaveLength(1);
+  });
+});
+
+describe('hostile amounts and edges', () => {
+  let s: MeteredStack;
+  beforeAll(async () => {
+    s = await startMetered();
+  });
+  afterAll(async () => {
+    await s?.stop();
+  });
+  const url = () => `${s.url}/v1/chat/completions`;
+
+  it('max_tokens of 2^53−1 (and n: 2) is reserved up to the context, never a 500', async () => {
+    for (const extra of [
+      { max_tokens: Number.MAX_SAFE_INTEGER },
+      { max_tokens: 4e15, n: 2 },
+      { max_completion_tokens: Number.MAX_SAFE_INTEGER },
+    ]) {
+      const res = await post(url(), chatBody(extra));
+      expect(res.status, JSON.stringify(extra)).not.toBe(500);
+      expect([200, 400]).toContain(res.status);
+      await res.text();
+    }
+  });
+
+  it('a JSON answer without usage: completion counted with tiktoken (estimated); the header equals the row', async () => {
+    s.mock.enqueue({ kind: 'echo', omitUsage: true });
+    const res = await post(url(), chatBody({}, 'one two three four five six'));
+    expect(res.status).toBe(200);
+    const id = res.headers.get('x-request-id')!;
+    const row = (
+      await until(
+        () => rowsOf(s),
+        (r) => r.some((x) => x.requestId === id),
+      )
+    ).find((x) => x.requestId === id)!;
+    expect(row.usageSource).toBe('estimated');
+    expect(row.completionTokens).toBeGreaterThan(3);
+    expect(row.costMicroUsd).toBe(Number(res.headers.get('x-distillgate-cost-micro-usd')));
+  });
+
+  it('an absurd upstream usage (9e15 tokens) is not believed: estimated, and the reservation is released', async () => {
+    const { key, secret } = await createKey(s.db.db, { name: 'absurd', budgetMicroUsd: 1_000_000 });
+    s.mock.enqueue({
+      kind: 'status',
+      status: 200,
+      body: {
+        id: 'x',
+        object: 'chat.completion',
+        created: 1,
+        model: 'mock-model',
+        choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 9e15, completion_tokens: 9e15, total_tokens: 1.8e16 },
+      },
+    });
+    const res = await post(url(), chatBody(), { headers: { authorization: `Bearer ${secret}` } });
+    expect(res.status).toBe(200);
+    expect(Number(res.headers.get('x-distillgate-cost-micro-usd'))).toBeLessThan(1000);
+    const spend = await until(
+      () => getSpend(s.db.db, key.id),
+      (sp) => sp.reservedMicroUsd === 0 && sp.spentMicroUsd > 0,
+    );
+    expect(spend).toMatchObject({ reservedMicroUsd: 0 });
+  });
+
+  it('a budget of 0 admits no priced request; one bigger than the whole TPM gets a 400 naming max_tokens', async () => {
+    const zero = await createKey(s.db.db, { name: 'zero', budgetMicroUsd: 0 });
+    const refused = await post(url(), chatBody({ max_tokens: 1 }), { headers: { authorization: `Bearer ${zero.secret}` } });
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as Json).error.code).toBe('insufficient_quota');
+    const small = await createKey(s.db.db, { name: 'tpm-100', tpm: 100 });
+    const big = await post(url(), chatBody({ max_tokens: 500 }), { headers: { authorization: `Bearer ${small.secret}` } });
+    expect(big.status).toBe(400);
+    expect(((await big.json()) as Json).error).toMatchObject({ code: 'invalid_value', param: 'max_tokens' });
+  });
+
+  it('a key-shaped query value is refused under any parameter name', async () => {
+    for (const q of [`x=${TEST_API_KEY}`, `secret=${TEST_API_KEY}`, TEST_API_KEY, 'auth=sk-proj-abcdefghijkl']) {
+      const res = await post(`${url()}?${q}`, chatBody());
+      expect(res.status, q).toBe(401);
+      expect(await res.text()).not.toContain(TEST_API_KEY);
+    }
+    expect((await post(`${url()}?trace=on`, chatBody())).status).toBe(200);
   });
 });

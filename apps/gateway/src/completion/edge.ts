@@ -25,8 +25,10 @@ export interface JsonAnswer {
   body: JsonObject;
   served: Served;
   costMicroUsd: number;
-  /** The answer's own counts, when it had them (an explicit 0 is a count). */
+  /** The answer's own counts, when it had them (an explicit 0 is a count), else the gateway's estimate. */
   usage?: TokenUsage;
+  /** `usage` is the gateway's estimate. */
+  estimated?: boolean;
 }
 
 /** A stream ready to send: its first payload is in hand. */

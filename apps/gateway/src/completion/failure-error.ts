@@ -41,7 +41,9 @@ export function failureToError(failure: Failure, model: string): GatewayError {
       headers: { ...err.headers, 'retry-after': String(retryAfterSeconds) },
     });
   }
-  return errors.upstreamError(`no upstream could serve ${model}: ${failure.message}`);
+  // the upstream's own words stay in the log: for 401/403 they are about the gateway's credentials
+  const cause = failure.kind === 'http' ? `upstream answered HTTP ${failure.status}` : failure.message;
+  return errors.upstreamError(`no upstream could serve ${model}: ${cause}`);
 }
 
 /**

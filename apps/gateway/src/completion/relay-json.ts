@@ -3,7 +3,7 @@
  * in-process by completion/edge.ts), price, respond.
  */
 import { readUsage } from '@distillgate/metering';
-import { type AttemptOutcome, type PoolTarget, tryInOrder } from '@distillgate/router';
+import { type AttemptOutcome, type JsonObject, type PoolTarget, tryInOrder } from '@distillgate/router';
 import { type CompletionContext, completionId, servedHeaders } from './context.ts';
 import { edgeJson, type JsonAnswer } from './edge.ts';
 import { allTargetsFailed, type Failure, logFailover } from './failure-error.ts';
@@ -18,9 +18,10 @@ export async function relayJson(ctx: CompletionContext): Promise<Response> {
     throw error;
   }
   logFailover(ctx, result.attempts);
-  const { body, served, costMicroUsd: cost, usage } = result.value;
+  const { body, served, costMicroUsd: cost, usage, estimated } = result.value;
   ctx.meter.firstToken();
-  ctx.meter.end({ status: 'ok', served, member: served.route === 'pool' ? result.target.member : null, usage, attempts: result.attempts });
+  const member = served.route === 'pool' ? result.target.member : null;
+  ctx.meter.end({ status: 'ok', served, member, usage, estimated: estimated === true, attempts: result.attempts });
   return new Response(JSON.stringify(body), {
     status: 200,
     headers: {
@@ -50,8 +51,22 @@ async function poolJson(ctx: CompletionContext, target: PoolTarget): Promise<Att
   if (!outcome.ok) return outcome;
   const body = outcome.value;
   rewriteInPlace(body, { id: completionId(ctx), model: target.model, requestId, logger: deps.logger });
-  const usage = readUsage(body.usage);
-  if (!usage) deps.logger.warn('upstream response has no usage', { request_id: requestId, member: target.member });
-  const cost = usage ? ctx.meter.cost(target.model, usage) : 0;
-  return { ok: true, value: { body, served: { route: 'pool', model: target.model, version: target.version }, costMicroUsd: cost, usage } };
+  const reported = readUsage(body.usage);
+  if (!reported) deps.logger.warn('upstream response has no usage', { request_id: requestId, member: target.member });
+  // without the upstream's counts: the prompt estimate and the returned text counted with tiktoken
+  const usage = reported ?? ctx.meter.estimate(completionText(body));
+  const cost = ctx.meter.cost(target.model, usage);
+  const served = { route: 'pool' as const, model: target.model, version: target.version };
+  return { ok: true, value: { body, served, costMicroUsd: cost, usage, estimated: !reported } };
+}
+
+/** Every choice's text (`message.content` or legacy `text`), joined: what the client was sent. */
+function completionText(body: JsonObject): string {
+  const choices = Array.isArray(body.choices) ? (body.choices as JsonObject[]) : [];
+  return choices
+    .map((c) => {
+      const message = c?.message as JsonObject | undefined;
+      return typeof message?.content === 'string' ? message.content : typeof c?.text === 'string' ? c.text : '';
+    })
+    .join('');
 }

@@ -52,13 +52,13 @@ export async function admit(input: AdmissionInput): Promise<RequestMeter> {
   let worstTokens = 0;
   let worstCost = 0;
   for (const target of targets) {
-    const maxTokens = effectiveMaxTokens({ maxTokens: request.max_tokens, contextLength: contextLength(input, target), promptTokens });
+    const context = contextLength(input, target);
+    // no target generates past its context, whatever max_tokens asks (a larger one fails there)
+    const maxTokens = Math.min(effectiveMaxTokens({ maxTokens: request.max_tokens, contextLength: context, promptTokens }), context);
     const tokens = estimateWorstCase({ promptTokens, maxTokens, n });
     worstTokens = Math.max(worstTokens, tokens);
-    worstCost = Math.max(
-      worstCost,
-      costMicroUsd({ prompt_tokens: promptTokens, completion_tokens: tokens - promptTokens }, prices.get(target.model)),
-    );
+    const cost = costMicroUsd({ prompt_tokens: promptTokens, completion_tokens: tokens - promptTokens }, prices.get(target.model));
+    worstCost = Math.min(Number.MAX_SAFE_INTEGER, Math.max(worstCost, cost));
   }
 
   const init = {
@@ -73,6 +73,14 @@ export async function admit(input: AdmissionInput): Promise<RequestMeter> {
     startedMs: input.startedMs,
   };
   if (!key) return new SqlRequestMeter({ ...init, hold: null, headers: {} });
+  // a request larger than the key's whole minute can never pass: no point telling it to retry
+  if (key.tpm !== null && worstTokens > key.tpm) {
+    new SqlRequestMeter({ ...init, hold: null, headers: {} }).end({ status: 'rate_limited' });
+    throw errors.invalidValue(
+      'max_tokens',
+      `This request may use up to ${worstTokens} tokens (prompt + max_tokens × n), more than this key's limit of ${key.tpm} tokens per minute. Lower max_tokens.`,
+    );
+  }
   const decision = await backend.limits.admit(key, { tokens: worstTokens, costMicroUsd: worstCost });
   if (!decision.ok) {
     new SqlRequestMeter({ ...init, hold: null, headers: decision.headers }).end({ status: 'rate_limited' });

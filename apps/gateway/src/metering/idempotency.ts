@@ -10,8 +10,8 @@
  *                     and no usage row, no limits spent (the replay happens before admission)
  *   other body      → 400 `idempotency_key_reused`
  *
- * The body hash is SHA-256 of the parsed body re-serialised (key order as sent). Stored responses
- * are never logged.
+ * The body hash is SHA-256 of the parsed body re-serialised with sorted keys (the same JSON in
+ * another key order is the same request). Stored responses are never logged.
  */
 import {
   abandonIdempotent,
@@ -53,7 +53,7 @@ export async function withIdempotency(input: IdempotencyInput, handle: () => Pro
   if (!VALID_KEY.test(idempotencyKey))
     throw errors.invalidValue('Idempotency-Key', 'Idempotency-Key must be 1–255 visible ASCII characters.');
   const owner: IdempotencyOwner = { keyId: input.keyId ?? NO_KEY_SCOPE, idempotencyKey, requestId: input.requestId };
-  const begun = await beginIdempotent(db, { ...owner, bodySha256: await sha256Hex(JSON.stringify(input.body)) });
+  const begun = await beginIdempotent(db, { ...owner, bodySha256: await sha256Hex(canonicalJson(input.body)) });
   if (begun.state === 'in_flight') throw errors.idempotencyKeyInFlight();
   if (begun.state === 'mismatch') throw errors.idempotencyKeyReused();
   if (begun.state === 'replay') return replay(begun.response, begun.requestId);
@@ -145,4 +145,13 @@ function replay(stored: StoredResponse, originalRequestId: string): Response {
   if (stored.kind === 'json') return new Response(stored.body, { status: stored.status, headers });
   const sse = stored.events.map((data) => (data === '[DONE]' ? SSE_DONE : `data: ${data}\n\n`)).join('');
   return new Response(sse, { status: stored.status, headers: { ...headers, 'cache-control': 'no-cache' } });
+}
+
+/** JSON with object keys sorted at every level (arrays keep their order). */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
 }

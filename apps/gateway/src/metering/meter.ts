@@ -15,6 +15,7 @@ import type { Price } from '@distillgate/config';
 import type { UsageAttempt, UsageRecord, UsageStatus } from '@distillgate/db';
 import { costMicroUsd, type TokenUsage } from '@distillgate/metering';
 import type { Logger } from '@distillgate/router';
+import { countTokens } from '@distillgate/tokenizers';
 import type { Served } from '../completion/context.ts';
 import type { MeteringBackend } from './backend.ts';
 import type { LimitHold } from './limits.ts';
@@ -27,6 +28,8 @@ export interface MeterEnd {
   member?: string | null;
   /** The response's own counts (upstream `usage`, or the edge engine's done event). */
   usage?: TokenUsage;
+  /** `usage` is this gateway's estimate (`estimate()`), not the response's own counts. */
+  estimated?: boolean;
   /** Every attempt of the failover, in order. */
   attempts?: ReadonlyArray<{ n: number; member: string; outcome: string; latencyMs: number; status?: number }>;
 }
@@ -36,6 +39,11 @@ export interface RequestMeter {
   price(model: string): Price | undefined;
   /** Customer cost of `usage` on `model`, micro-USD (what headers and the usage chunk show). */
   cost(model: string, usage: TokenUsage): number;
+  /**
+   * Counts for a response that carried no `usage`: the admission's prompt estimate and the
+   * completion text counted with tiktoken (0 where no counter is loaded).
+   */
+  estimate(completionText: string): TokenUsage;
   /** The first content token was sent to the client (time to first token). */
   firstToken(): void;
   /** `count` content chunks (≈ tokens) were sent to the client. */
@@ -53,6 +61,7 @@ export function unmeteredRequest(prices: Record<string, Price>): RequestMeter {
   return {
     price: (model) => prices[model],
     cost: (model, usage) => costMicroUsd(usage, prices[model]),
+    estimate: (text) => ({ prompt_tokens: 0, completion_tokens: countOrZero(text) }),
     firstToken() {},
     relayed() {},
     noteAttempts() {},
@@ -101,6 +110,10 @@ export class SqlRequestMeter implements RequestMeter {
     return costMicroUsd(usage, this.price(model));
   }
 
+  estimate(completionText: string): TokenUsage {
+    return { prompt_tokens: this.init.promptTokensEstimate, completion_tokens: countOrZero(completionText) };
+  }
+
   firstToken(): void {
     this.ttftMs ??= Math.round(performance.now() - this.init.startedMs);
   }
@@ -133,7 +146,7 @@ export class SqlRequestMeter implements RequestMeter {
       stream: init.stream,
       promptTokens,
       completionTokens,
-      usageSource: usage ? ('upstream' as const) : ('estimated' as const),
+      usageSource: usage && !result.estimated ? ('upstream' as const) : ('estimated' as const),
       costMicroUsd,
       latencyMs: Math.max(0, Math.round(performance.now() - init.startedMs)),
       ttftMs: this.ttftMs,
@@ -152,7 +165,8 @@ export class SqlRequestMeter implements RequestMeter {
         await backend.sink.record(row);
         break;
       } catch (err) {
-        const delay = WRITE_RETRY_DELAYS_MS[attempt];
+        // an invalid row (RangeError/TypeError from the sink's checks) never succeeds: do not retry it
+        const delay = err instanceof RangeError || err instanceof TypeError ? undefined : WRITE_RETRY_DELAYS_MS[attempt];
         if (delay === undefined) {
           logger.error('usage row lost', { request_id: requestId, error: err instanceof Error ? err.message : String(err) });
           break;
@@ -166,6 +180,16 @@ export class SqlRequestMeter implements RequestMeter {
     } catch (err) {
       logger.error('limit settlement failed', { request_id: requestId, error: err instanceof Error ? err.message : String(err) });
     }
+  }
+}
+
+/** tiktoken count of `text`, or 0 where the counter is not loaded (workerd before any admission). */
+function countOrZero(text: string): number {
+  if (text === '') return 0;
+  try {
+    return countTokens(text);
+  } catch {
+    return 0;
   }
 }
 

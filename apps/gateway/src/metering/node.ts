@@ -1,11 +1,19 @@
 /**
  * The embedded metering backend on Node: the SQLite file of `metering.database` (created and
  * migrated on open), config prices seeded into the editable price table, reservations left by a
- * previous process cleared (this process is the file's one writer), expired idempotency records
+ * previous process cleared — reservations and in-flight idempotency claims (this process is the
+ * file's one writer) —, expired idempotency records
  * swept hourly, and background writes tracked so `flush()` can wait for them at shutdown.
  */
 import type { Config } from '@distillgate/config';
-import { clearReservations, createDbUsageSink, microUsdPerMTok, purgeExpiredIdempotency, seedPrices } from '@distillgate/db';
+import {
+  clearInFlightIdempotency,
+  clearReservations,
+  createDbUsageSink,
+  microUsdPerMTok,
+  purgeExpiredIdempotency,
+  seedPrices,
+} from '@distillgate/db';
 import { type NodeDatabase, openNodeDatabase } from '@distillgate/db/node';
 import type { MeteringBackend } from './backend.ts';
 import { SqlKeyLimits } from './limits.ts';
@@ -32,6 +40,7 @@ export async function openNodeMetering(config: Config): Promise<NodeMetering> {
   }));
   await seedPrices(database.db, prices);
   await clearReservations(database.db);
+  await clearInFlightIdempotency(database.db);
   const pending = new Set<Promise<unknown>>();
   // idempotency records live 24 h; sweep the expired ones hourly (and once now)
   const sweep = () => void purgeExpiredIdempotency(database.db).catch(() => {});

@@ -151,3 +151,17 @@ export async function purgeExpiredIdempotency(db: Database, nowMs: number = Date
     .returning({ requestId: idempotencyRecords.requestId });
   return gone.length;
 }
+
+/**
+ * Deletes every in-flight record: their owners died with the previous process, and their clients'
+ * retries would otherwise get 409 until the lease ran out. Call at start, and only when this
+ * process is the database's one writer (the embedded Node default), like `clearReservations`.
+ * @returns records deleted
+ */
+export async function clearInFlightIdempotency(db: Database): Promise<number> {
+  const gone = await db
+    .delete(idempotencyRecords)
+    .where(eq(idempotencyRecords.state, 'in_flight'))
+    .returning({ requestId: idempotencyRecords.requestId });
+  return gone.length;
+}

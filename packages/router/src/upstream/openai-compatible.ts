@@ -121,7 +121,7 @@ export class OpenAICompatibleUpstream {
         { firstByteMs: this.config.timeouts.firstByteMs, idleMs: this.config.timeouts.idleMs, signal: opts.signal },
       );
       if (res.status < 200 || res.status > 299) {
-        const upstreamError = await readErrorObject(res);
+        const upstreamError = scrubError(await readErrorObject(res), this.config.apiKey);
         res.abort();
         return { ok: false, failure: httpFailure(res.status, upstreamError, parseRetryAfterMs(res.headers)) };
       }
@@ -184,14 +184,31 @@ async function readErrorObject(res: TimedResponse): Promise<UpstreamErrorObject 
   } catch {
     // not JSON: use the text itself
   }
-  return text.trim() ? { message: text.trim().slice(0, 500) } : undefined;
+  return text.trim() ? { message: scrubSecrets(text.trim().slice(0, 500)) } : undefined;
+}
+
+/**
+ * Removes credentials an upstream may echo in its error text before the text goes anywhere (the
+ * client's error body, logs): `Bearer <token>`, OpenAI-style key shapes (`sk-…`, also masked ones
+ * like `sk-abc***wxyz`), our own `dg-…` keys, and the upstream's configured secret itself.
+ */
+export function scrubSecrets(message: string, secret?: string): string {
+  let out = message;
+  if (secret && secret.length >= 4) out = out.split(secret).join('[redacted]');
+  return out.replace(/Bearer\s+\S+/gi, 'Bearer [redacted]').replace(/\b(?:sk|dg)-[A-Za-z0-9_*.-]{6,}/g, '[redacted]');
+}
+
+function scrubError(error: UpstreamErrorObject | undefined, secret?: string): UpstreamErrorObject | undefined {
+  if (error?.message !== undefined) error.message = scrubSecrets(error.message, secret);
+  return error;
 }
 
 /** Accepts OpenAI's `{error:{…}}` payload, vLLM's top-level `{object:"error",message,…}` and FastAPI's `{detail}`. */
 function toErrorObject(value: unknown): UpstreamErrorObject {
-  if (typeof value === 'string') return { message: value };
+  if (typeof value === 'string') return { message: scrubSecrets(value) };
   if (!isObject(value)) return { message: 'unknown upstream error' };
-  const message = typeof value.message === 'string' ? value.message : typeof value.detail === 'string' ? value.detail : undefined;
+  const raw = typeof value.message === 'string' ? value.message : typeof value.detail === 'string' ? value.detail : undefined;
+  const message = raw === undefined ? undefined : scrubSecrets(raw);
   const out: UpstreamErrorObject = {};
   if (message !== undefined) out.message = message;
   if (typeof value.type === 'string') out.type = value.type;

@@ -18,6 +18,8 @@ import type { GatewayDeps, GatewayEnv } from '../../env.ts';
 
 /** Query parameters that look like credentials. */
 const KEY_PARAMS = new Set(['api_key', 'apikey', 'api-key', 'key', 'token', 'access_token', 'authorization']);
+/** A query value shaped like a key (ours `dg-…`, OpenAI-style `sk-…`), whatever its parameter's name. */
+const KEY_LIKE = /^(?:bearer\s+)?(?:dg|sk)-[\w-]{8,}$/i;
 /** Longer bearer values are refused without hashing. Our secrets are 46 characters. */
 const MAX_KEY_LENGTH = 256;
 /** A bearer token: visible ASCII only (RFC 6750 §2.1 b64token is a subset). */
@@ -27,8 +29,8 @@ export function apiKeyAuth(deps: GatewayDeps): MiddlewareHandler<GatewayEnv> {
   const required = deps.metering !== undefined && deps.config.metering.requireApiKey;
   return async function apiKeyMiddleware(c, next) {
     const params = new URL(c.req.url).searchParams;
-    for (const name of params.keys()) {
-      if (KEY_PARAMS.has(name.toLowerCase())) {
+    for (const [name, value] of params) {
+      if (KEY_PARAMS.has(name.toLowerCase()) || KEY_LIKE.test(name) || KEY_LIKE.test(value)) {
         throw errors.invalidApiKey('API keys are not accepted in the query string; send them as Authorization: Bearer <key>.');
       }
     }
