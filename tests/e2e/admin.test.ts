@@ -60,7 +60,7 @@ function edgeModelsDir(): string {
     };
     writeFileSync(join(model, version, 'manifest.json'), JSON.stringify(manifest));
   }
-  writeFileSync(join(model, 'channels.json'), JSON.stringify({ live: '0.2.0', canary: '0.3.0' }));
+  writeFileSync(join(model, 'channels.json'), JSON.stringify({ live: '0.2.0', canary: { version: '0.3.0', share: 0.1 } }));
   return dir;
 }
 
@@ -540,7 +540,11 @@ describe('models and the document', () => {
     });
     expect(byKey.get('alias:auto')?.targets).toEqual([{ upstream: 'mock0', model: null }]);
     const edge = byKey.get('edge:edge-test') as Json;
-    expect(edge).toMatchObject({ version: '0.2.0', context_length: 128, channels: { live: '0.2.0', canary: '0.3.0' } });
+    expect(edge).toMatchObject({
+      version: '0.2.0',
+      context_length: 128,
+      channels: { live: '0.2.0', canary: { version: '0.3.0', share: 0.1 } },
+    });
     expect(edge.versions).toEqual([
       {
         version: '0.2.0',

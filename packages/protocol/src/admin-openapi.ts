@@ -140,7 +140,16 @@ const edgeModel = closed({
   error: nullable('string', 'Why the model is unavailable.'),
   channels: {
     type: ['object', 'null'],
-    properties: { live: nullable('string', 'version folder'), canary: nullable('string', 'version folder') },
+    properties: {
+      live: nullable('string', 'version folder'),
+      canary: {
+        type: ['object', 'null'],
+        properties: { version: { type: 'string', description: 'version folder' }, share: { type: 'number', minimum: 0, maximum: 1 } },
+        required: ['version', 'share'],
+        additionalProperties: false,
+        description: 'The canary version and its share of requests, or null.',
+      },
+    },
     required: ['live', 'canary'],
     additionalProperties: false,
     description: 'channels.json, where the gateway can read it (Node); null otherwise.',

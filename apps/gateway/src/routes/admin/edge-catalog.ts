@@ -14,7 +14,8 @@ const MAX_MANIFEST_BYTES = 1 << 20;
 
 export interface EdgeChannels {
   live: string | null;
-  canary: string | null;
+  /** channels.json `canary` (DESIGN.md §3): the version folder and its share of requests, or null. */
+  canary: { version: string; share: number } | null;
 }
 
 export interface EdgeVersionInfo {
@@ -79,7 +80,7 @@ export async function readEdgeCatalog(modelsDir: string, model: string): Promise
   const { fs, path } = node;
   const dir = path.join(modelsDir, model);
   const channelsJson = await readJson(fs, path.join(dir, 'channels.json'));
-  const channels = channelsJson ? { live: str(channelsJson.live), canary: str(channelsJson.canary) } : null;
+  const channels = channelsJson ? { live: str(channelsJson.live), canary: canaryOf(channelsJson.canary) } : null;
   let folders: string[] = [];
   try {
     const entries = await fs.readdir(dir, { withFileTypes: true });
@@ -97,7 +98,7 @@ export async function readEdgeCatalog(modelsDir: string, model: string): Promise
     if (!manifest) continue;
     versions.push({
       version: str(manifest.version) ?? folder,
-      channel: channels?.live === folder ? 'live' : channels?.canary === folder ? 'canary' : null,
+      channel: channels?.live === folder ? 'live' : channels?.canary?.version === folder ? 'canary' : null,
       created_at: str(manifest.created_at),
       parameter_count: posInt(manifest.parameter_count),
       context_length: posInt(manifest.context_length),
@@ -105,4 +106,11 @@ export async function readEdgeCatalog(modelsDir: string, model: string): Promise
     });
   }
   return { channels, versions };
+}
+
+/** `{version, share}` when channels.json's canary entry has that shape, else null. */
+function canaryOf(value: unknown): EdgeChannels['canary'] {
+  if (typeof value !== 'object' || value === null) return null;
+  const { version, share } = value as { version?: unknown; share?: unknown };
+  return typeof version === 'string' && typeof share === 'number' ? { version, share } : null;
 }
