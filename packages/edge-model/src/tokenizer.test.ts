@@ -19,6 +19,8 @@ describe.skipIf(testModelSkipReason() !== null)('loadTokenizer (the test model t
     expect(tokenizer.eosTokenId).toBe(eos);
     expect(tokenizer.isSpecial(eos)).toBe(true);
     expect(tokenizer.encode('a<|endoftext|>b')).toContain(eos);
+    expect(tokenizer.decode([])).toBe(''); // the library throws on an empty list
+    expect(tokenizer.encode('')).toEqual([]);
   });
 
   it('per-token bytes concatenate to the UTF-8 of the text', () => {

@@ -71,7 +71,9 @@ export function loadTokenizer(tokenizerJson: string | object, eosTokenId?: numbe
   };
   return {
     encode: (text) => tokenizer.encode(text, { add_special_tokens: false }).ids,
-    decode: (ids) => tokenizer.decode([...ids], { skip_special_tokens: false, clean_up_tokenization_spaces: false }),
+    // @huggingface/tokenizers throws on an empty list; no ids is no text
+    decode: (ids) =>
+      ids.length === 0 ? '' : tokenizer.decode([...ids], { skip_special_tokens: false, clean_up_tokenization_spaces: false }),
     tokenBytes: (id) => table[check(id)]!,
     tokenString: (id) => strings[check(id)]!,
     isSpecial: (id) => special.has(id),
