@@ -87,7 +87,10 @@ SMOKE = TrainConfig(
     checkpoint_interval_s=3600.0,
     niceness=0,
 )
-PRESETS: dict[str, TrainConfig] = {"teacher": TEACHER, "student": STUDENT, "smoke": SMOKE}
+# The distilled student (distill.py): the baseline's architecture and optimizer/schedule knobs, trained
+# from scratch on the teacher's top-k logprobs; KD-only knobs (α, τ, k) live in distill.KDConfig.
+STUDENT_KD = dataclasses.replace(STUDENT, name="student-kd")
+PRESETS: dict[str, TrainConfig] = {"teacher": TEACHER, "student": STUDENT, "student-kd": STUDENT_KD, "smoke": SMOKE}
 
 
 def with_overrides(cfg: TrainConfig, assignments: list[str]) -> TrainConfig:
