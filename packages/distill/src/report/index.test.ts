@@ -55,7 +55,7 @@ describe('writeReport', () => {
     { stage: 'publish', status: 'skipped' },
   ];
 
-  it('writes report.md referencing three well-formed SVG charts, with every metric beside the baseline', async () => {
+  it('writes report.md referencing three well-formed Vega SVG charts, with every metric beside the baseline', async () => {
     writeFileSync(join(runDir, 'log.jsonl'), LOG);
     const evaluation = fakeEvalResult({ agreement: 0.66, perplexity: 118 });
     const baseline = fakeEvalResult({ agreement: 0.6, perplexity: 120, studentId: 'distillgate-student@0.1.0' });
@@ -66,7 +66,19 @@ describe('writeReport', () => {
       expect(md).toContain(`](${chart})`);
       expectWellFormedSvg(readFileSync(join(runDir, chart), 'utf8'));
     }
-    expect(readFileSync(join(runDir, CHART_FILES.loss), 'utf8')).toContain('kd_loss');
+    const chart = (name: keyof typeof CHART_FILES) => readFileSync(join(runDir, CHART_FILES[name]), 'utf8');
+    for (const text of ['Training loss', 'total loss', 'kd_loss', 'ce_loss', 'validation CE', 'training tokens', 'loss (nats per token)'])
+      expect(chart('loss')).toContain(`>${text}</text>`);
+    for (const text of [
+      'student fp32',
+      'student int8',
+      'baseline 0.1.0',
+      'agreement (%)',
+      'position in the 256-token window (bucket midpoint)',
+    ])
+      expect(chart('agreement')).toContain(`>${text}</text>`);
+    for (const text of ['fp32 model.onnx', 'int8 model.int8.onnx', 'test perplexity', 'KL (nats/token)', 'decode tokens/s', '118.0'])
+      expect(chart('fp32Int8')).toContain(`>${text}</text>`);
     expect(md).toContain(
       '| metric | student fp32 | student int8 | baseline fp32 (distillgate-student@0.1.0) | baseline int8 | Δ fp32 vs baseline |',
     );
@@ -94,6 +106,8 @@ describe('writeReport', () => {
     expect(md).not.toContain('baseline');
     expect(md).toContain('| student int8 |');
     expect(md).toContain('No int8 graph');
-    expectWellFormedSvg(readFileSync(join(runDir, CHART_FILES.fp32Int8), 'utf8'));
+    const bars = readFileSync(join(runDir, CHART_FILES.fp32Int8), 'utf8');
+    expectWellFormedSvg(bars);
+    expect(bars).toContain('>n/a</text>');
   });
 });

@@ -5,7 +5,8 @@
  *   charts/agreement-by-position.svg  top-1 agreement with the teacher by window position
  *   charts/fp32-vs-int8.svg           perplexity, agreement, KL and decode speed of both graphs
  * and Markdown tables of every metric beside the baseline's (e.g. the cross-entropy student or the
- * live version), the stages, and sample continuations. All files are written atomically.
+ * live version), the stages, and sample continuations. The charts are Vega-Lite specs (charts.ts)
+ * rendered headlessly to SVG by Vega (vega-svg.ts). All files are written atomically.
  */
 import { join } from 'node:path';
 import type { EvalResult } from '../evaluate/index.ts';
@@ -40,9 +41,9 @@ export async function writeReport(o: ReportOptions): Promise<string> {
   const baseline = o.baseline ?? null;
   const log = await readTrainLog(o.trainLogPath);
   const hasLoss = log.progress.length > 0 || log.val.length > 0;
-  if (hasLoss) await writeFileAtomic(join(o.runDir, CHART_FILES.loss), lossChart(log));
-  await writeFileAtomic(join(o.runDir, CHART_FILES.agreement), agreementChart(e, baseline));
-  await writeFileAtomic(join(o.runDir, CHART_FILES.fp32Int8), fp32Int8Chart(e));
+  if (hasLoss) await writeFileAtomic(join(o.runDir, CHART_FILES.loss), await lossChart(log));
+  await writeFileAtomic(join(o.runDir, CHART_FILES.agreement), await agreementChart(e, baseline));
+  await writeFileAtomic(join(o.runDir, CHART_FILES.fp32Int8), await fp32Int8Chart(e));
   const path = join(o.runDir, 'report.md');
   await writeFileAtomic(path, markdown(o, log, hasLoss));
   return path;
