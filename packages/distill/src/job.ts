@@ -60,6 +60,7 @@ export function distillStages(o: DistillOptions, env: NodeJS.ProcessEnv = proces
       testTokensPath: join(tokenizerDir, 'test.bin'),
       version: o.version,
       canaryShare: o.canaryShare,
+      evalTestTokens: o.evalTestTokens,
     }),
   ];
 }

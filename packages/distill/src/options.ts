@@ -44,6 +44,7 @@ Re-running skips complete stages whose inputs are unchanged and resumes an inter
   --publish-sandbox         publish into a copy under <run>/publish/models (default with --smoke)
   --until STAGE             stop after this stage
   --from STAGE              re-run this stage and every later one, even if cached
+  --eval-test-tokens N      test-split tokens the evaluation scores (default 65536; --smoke 8192)
   --smoke                   tiny sizes: 64 sequences, 16-token continuations, 8 training steps;
                             publishes into the sandbox, never into models/
   --help`;
@@ -76,6 +77,8 @@ export interface DistillOptions {
   until?: StageName;
   from?: StageName;
   smoke: boolean;
+  /** Test-split tokens the evaluation scores (evaluateStudent's maxTestTokens). */
+  evalTestTokens: number;
   modelsDir: string;
   cacheDir: string;
 }
@@ -88,6 +91,7 @@ export const SMOKE_TRAIN_OVERRIDES = [
   'eval_batches=1',
   'log_interval_steps=1',
   'kd.checkpoint_interval_steps=4',
+  'warmup_steps=2', // the preset's 50 warm-up steps would keep 8 steps' learning rate near 0
 ];
 
 function num(name: string, raw: string | undefined, fallback: number, check: (n: number) => boolean, what: string): number {
@@ -138,6 +142,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
       until: { type: 'string' },
       from: { type: 'string' },
       smoke: { type: 'boolean', default: false },
+      'eval-test-tokens': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -181,6 +186,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
     ...(v.until !== undefined ? { until: stageFlag('until', v.until) } : {}),
     ...(v.from !== undefined ? { from: stageFlag('from', v.from) } : {}),
     smoke,
+    evalTestTokens: num('eval-test-tokens', v['eval-test-tokens'], smoke ? 8192 : 65_536, int(256), 'an integer ≥ 256'),
     modelsDir,
     cacheDir: cache,
   };

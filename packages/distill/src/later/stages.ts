@@ -65,13 +65,19 @@ export interface LaterStagesOptions {
   testTokensPath: string;
   version: string;
   canaryShare: number;
+  /** Test-split tokens scored by the evaluation (`--eval-test-tokens`). */
+  evalTestTokens: number;
 }
 
 export function laterStages(opts: LaterStagesOptions): Stage[] {
   const evaluate: Stage = {
     name: 'evaluate',
     description: 'student vs teacher on held-out prompts and the test tokens (src/evaluate)',
-    inputs: () => ({ files: [opts.testTokensPath, join(opts.teacherDir, 'manifest.json')], after: ['prompts', 'quantize'] }),
+    inputs: () => ({
+      files: [opts.testTokensPath, join(opts.teacherDir, 'manifest.json')],
+      params: { maxTestTokens: opts.evalTestTokens },
+      after: ['prompts', 'quantize'],
+    }),
     async run(ctx) {
       const { evaluateStudent } = await load<EvaluateModule>('evaluate');
       const files = ctx.output('prompts').files as { test: string };
@@ -81,6 +87,7 @@ export function laterStages(opts: LaterStagesOptions): Stage[] {
         teacherDir: opts.teacherDir,
         heldOutPrompts,
         testTokensPath: opts.testTokensPath,
+        maxTestTokens: opts.evalTestTokens,
         outDir: ctx.dir,
         onProgress: progressBar(ctx),
       });
