@@ -57,10 +57,11 @@ export class SqlKeyLimits implements KeyLimits {
     if (!reserved.ok) {
       this.rate.settle(rate.ticket, 0);
       const { spentMicroUsd, reservedMicroUsd, budgetMicroUsd, period } = reserved.spend;
-      const left = Math.max(0, (budgetMicroUsd ?? 0) - spentMicroUsd - reservedMicroUsd);
-      const message =
-        `This request could cost up to ${worst.costMicroUsd} micro-USD; the key's budget of ${budgetMicroUsd} micro-USD for ` +
-        `${period} has ${left} left. Lower max_tokens or raise the budget.`;
+      const message = budgetRefusal(worst.costMicroUsd, {
+        budgetMicroUsd,
+        period,
+        leftMicroUsd: (budgetMicroUsd ?? 0) - spentMicroUsd - reservedMicroUsd,
+      });
       return { ok: false, error: errors.insufficientQuota(message), headers };
     }
     const hold: SqlHold = { keyId: key.id, ticket: rate.ticket, reservation: reserved.reservation };
@@ -73,4 +74,17 @@ export class SqlKeyLimits implements KeyLimits {
     if (actual.costMicroUsd > 0) await settleBudget(this.db, reservation, actual.costMicroUsd);
     else await releaseBudget(this.db, reservation);
   }
+}
+
+/**
+ * The 429 `insufficient_quota` message, the same on Node and Workers.
+ * @param worstCostMicroUsd the request's worst-case cost
+ */
+export function budgetRefusal(
+  worstCostMicroUsd: number,
+  b: { budgetMicroUsd: number | null; period: string; leftMicroUsd: number },
+): string {
+  const left = Math.max(0, b.leftMicroUsd);
+  const advice = left > 0 ? 'Lower max_tokens or raise the budget.' : 'Raise the budget or wait for the next period.';
+  return `This request could cost up to ${worstCostMicroUsd} micro-USD; the key's budget of ${b.budgetMicroUsd} micro-USD for ${b.period} has ${left} left. ${advice}`;
 }

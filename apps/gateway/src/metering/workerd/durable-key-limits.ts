@@ -6,7 +6,7 @@
  */
 import type { ApiKey } from '@distillgate/db';
 import { errors } from '@distillgate/protocol';
-import type { KeyLimits, LimitAmounts, LimitDecision, LimitHold } from '../limits.ts';
+import { budgetRefusal, type KeyLimits, type LimitAmounts, type LimitDecision, type LimitHold } from '../limits.ts';
 import type { LedgerState } from './budget-ledger.ts';
 import type { AdmitInput, AdmitOutcome, SettleInput } from './key-limits-object.ts';
 
@@ -52,10 +52,8 @@ export class DurableObjectKeyLimits implements KeyLimits {
       const retryAfterS = Math.max(1, Math.ceil(outcome.retryAfterMs / 1000));
       return { ok: false, error: errors.rateLimited(outcome.kind, retryAfterS, headers), headers };
     }
-    const left = Math.max(0, outcome.budgetMicroUsd - outcome.spentMicroUsd - outcome.reservedMicroUsd);
-    const message =
-      `This request could cost up to ${worst.costMicroUsd} micro-USD; the key's budget of ${outcome.budgetMicroUsd} micro-USD for ` +
-      `${outcome.period} has ${left} left. Lower max_tokens or raise the budget.`;
+    const leftMicroUsd = outcome.budgetMicroUsd - outcome.spentMicroUsd - outcome.reservedMicroUsd;
+    const message = budgetRefusal(worst.costMicroUsd, { budgetMicroUsd: outcome.budgetMicroUsd, period: outcome.period, leftMicroUsd });
     return { ok: false, error: errors.insufficientQuota(message), headers };
   }
 
