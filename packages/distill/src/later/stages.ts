@@ -9,7 +9,7 @@
  *   publishStudent({studentDir, modelsDir, version, canaryShare, evaluation, decide: true}): Promise<PublishResult>
  *   writeReport({runDir, evaluation, trainLogPath, stages}): Promise<string>
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { cp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 // type-only: erased at run time, so the modules load only when their stage runs
@@ -51,6 +51,8 @@ function progressBar(ctx: StageContext): (done: number, total: number) => void {
 const plain = (value: unknown): Json => JSON.parse(JSON.stringify(value ?? null)) as Json;
 /** The evaluation as the evaluate stage stored it (JSON of the EvalResult). */
 const evaluationOf = (ctx: StageContext) => ctx.output('evaluate').evaluation as unknown as EvalResult;
+/** The live student's evaluation on the same slice, or null (no other live version). */
+const baselineOf = (ctx: StageContext) => (ctx.output('evaluate').baseline ?? null) as unknown as EvalResult | null;
 
 export interface LaterStagesOptions {
   /** Where the student is published (`<modelsDir>/distillgate-student/`). */
@@ -69,12 +71,26 @@ export interface LaterStagesOptions {
   evalTestTokens: number;
 }
 
+/** The live student's folder (`<modelsDir>/distillgate-student/<live>`), when there is one other than `version`. */
+function liveStudentDir(modelsDir: string, version: string): string | null {
+  try {
+    const { live } = JSON.parse(readFileSync(join(modelsDir, STUDENT_NAME, 'channels.json'), 'utf8')) as { live?: unknown };
+    if (typeof live !== 'string' || live === version) return null;
+    const dir = join(modelsDir, STUDENT_NAME, live);
+    return existsSync(join(dir, 'manifest.json')) ? dir : null;
+  } catch {
+    return null;
+  }
+}
+
 export function laterStages(opts: LaterStagesOptions): Stage[] {
+  // the version serving now: evaluated on the same slice, so publish can compare like with like
+  const baselineDir = liveStudentDir(opts.modelsDir, opts.version);
   const evaluate: Stage = {
     name: 'evaluate',
     description: 'student vs teacher on held-out prompts and the test tokens (src/evaluate)',
     inputs: () => ({
-      files: [opts.testTokensPath, join(opts.teacherDir, 'manifest.json')],
+      files: [opts.testTokensPath, join(opts.teacherDir, 'manifest.json'), ...(baselineDir ? [join(baselineDir, 'manifest.json')] : [])],
       params: { maxTestTokens: opts.evalTestTokens },
       after: ['prompts', 'quantize'],
     }),
@@ -82,16 +98,22 @@ export function laterStages(opts: LaterStagesOptions): Stage[] {
       const { evaluateStudent } = await load<EvaluateModule>('evaluate');
       const files = ctx.output('prompts').files as { test: string };
       const heldOutPrompts = parsePromptsJsonl(await readFile(files.test, 'utf8')).map((p) => p.text);
-      const evaluation = await evaluateStudent({
-        studentDir: String(ctx.output('quantize').studentDir),
+      const common = {
         teacherDir: opts.teacherDir,
         heldOutPrompts,
         testTokensPath: opts.testTokensPath,
         maxTestTokens: opts.evalTestTokens,
+      };
+      const evaluation = await evaluateStudent({
+        ...common,
+        studentDir: String(ctx.output('quantize').studentDir),
         outDir: ctx.dir,
         onProgress: progressBar(ctx),
       });
-      return { evaluation: plain(evaluation), heldOutPrompts: heldOutPrompts.length };
+      const baseline = baselineDir
+        ? await evaluateStudent({ ...common, studentDir: baselineDir, outDir: join(ctx.dir, 'baseline'), onProgress: progressBar(ctx) })
+        : null;
+      return { evaluation: plain(evaluation), baseline: plain(baseline), heldOutPrompts: heldOutPrompts.length };
     },
   };
   const publish: Stage = {
@@ -116,6 +138,7 @@ export function laterStages(opts: LaterStagesOptions): Stage[] {
         version: opts.version,
         canaryShare: opts.canaryShare,
         evaluation: evaluationOf(ctx),
+        baseline: baselineOf(ctx),
         decide: true,
       });
       return { modelsDir, sandbox: opts.sandbox, publish: plain(result) };
@@ -135,6 +158,7 @@ export function laterStages(opts: LaterStagesOptions): Stage[] {
       const path = await writeReport({
         runDir: ctx.runDir,
         evaluation: evaluationOf(ctx),
+        baseline: baselineOf(ctx),
         trainLogPath: String(ctx.output('train').log),
         stages,
       });
