@@ -1,6 +1,6 @@
 /**
  * CLI: `node --import tsx gpu-worker/server/src/main.ts --models-dir models --model distillgate-teacher [--port 8000]`
- * or `--model-dir models/distillgate-student/0.1.0`. Other flags: `--host`, `--execution-provider
+ * or `--model-dir models/distillgate-student/0.1.1`. Other flags: `--host`, `--execution-provider
  * auto|cuda|cpu`, `--threads N` (ORT intra-op), `--max-concurrent N` (sequences decoding at once,
  * batched into one run per step; default 16), `--max-queued N` (waiting before 429; default 64),
  * `--max-batch N` (most sequences per decoder run; default = max-concurrent, 1 = no batching),

@@ -15,7 +15,12 @@ import { type EvalResult, type EvaluateOptions, evaluateStudent } from './index.
 
 process.env.ORT_DISABLE_TELEMETRY = '1';
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-const STUDENT = join(ROOT, 'models/distillgate-student/0.1.0');
+/** The live committed student (channels.json `live`). */
+const STUDENT = join(
+  ROOT,
+  'models/distillgate-student',
+  (JSON.parse(readFileSync(join(ROOT, 'models/distillgate-student/channels.json'), 'utf8')) as { live: string }).live,
+);
 const TEACHER = join(ROOT, 'models/distillgate-teacher/0.1.0');
 const CACHE = process.env.DISTILLGATE_CACHE || join(homedir(), '.cache', 'distillgate');
 const PROMPTS = ['The king said unto', 'In the morning the', 'A computer is', 'She opened the door and'];
