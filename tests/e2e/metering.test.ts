@@ -7,10 +7,11 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createKey, getSpend, listAttempts, listUsage, type UsageEvent } from '@distillgate/db';
+import { createKey, getSpend, listAttempts, listCapturedPrompts, listUsage, type UsageEvent } from '@distillgate/db';
 import { type NodeDatabase, openNodeDatabase } from '@distillgate/db/node';
 import { countChatPrompt } from '@distillgate/tokenizers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readPromptFile } from '../../packages/distill/src/prompts/sources.ts';
 import { type GatewayProcess, mockConfig, startGatewayProcess, TEST_API_KEY } from '../support/gateway-process.ts';
 import { type MockUpstream, startMockUpstream } from '../support/mock-upstream.ts';
 import { chatBody, conforms, type Json, post, REQUEST_TIMEOUT_MS } from './helpers.ts';
@@ -483,5 +484,33 @@ describe('hostile amounts and edges', () => {
       expect(await res.text()).not.toContain(TEST_API_KEY);
     }
     expect((await post(`${url()}?trace=on`, chatBody())).status).toBe(200);
+  });
+});
+
+describe('opt-in prompt capture for the distillation job', () => {
+  let s: MeteredStack;
+  beforeAll(async () => {
+    s = await startMetered({ DISTILLGATE__DISTILL__CAPTURE_PROMPTS: 'true' });
+  });
+  afterAll(async () => {
+    await s?.stop();
+  });
+
+  it('stores the prompts the pool served (never in logs), and npm run distill reads them from the database', async () => {
+    const secretPrompt = 'capture-me: the quick brown fox';
+    expect((await post(`${s.url}/v1/chat/completions`, chatBody({}, secretPrompt))).status).toBe(200);
+    expect((await post(`${s.url}/v1/completions`, { model: 'auto', prompt: 'legacy capture' })).status).toBe(200);
+    const rows = await until(
+      () => listCapturedPrompts(s.db.db),
+      (r) => r.length >= 2,
+    );
+    expect(rows.map((r) => [r.endpoint, r.servedModel])).toEqual([
+      ['chat.completions', 'mock-model'],
+      ['completions', 'mock-model'],
+    ]);
+    const { prompts } = await readPromptFile(s.db.file, 'captured');
+    expect(prompts.map((p) => p.text)).toEqual([expect.stringContaining(secretPrompt), 'legacy capture']);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(s.gateway.logs.join('\n')).not.toContain('capture-me');
   });
 });

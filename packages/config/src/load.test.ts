@@ -32,6 +32,7 @@ describe('parseConfig defaults', () => {
         channelsCheckMs: 1000,
       },
       metering: { prices: {}, requireApiKey: true, database: '.data/distillgate.sqlite' },
+      distill: { capturePrompts: false },
     });
   });
 

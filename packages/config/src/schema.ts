@@ -164,6 +164,15 @@ export const meteringSchema = z.strictObject({
   database: z.string().min(1).default('.data/distillgate.sqlite'),
 });
 
+/** The distillation job's gateway-side knobs (DESIGN.md §5 "Config": section `distill`). */
+export const distillSchema = z.strictObject({
+  /**
+   * Store the prompt of every request the pool served (table `captured_prompts`) for
+   * `npm run distill -- --captured <database file>`. Holds prompt text: opt-in. @default false
+   */
+  capturePrompts: z.boolean().default(false),
+});
+
 export const configSchema = z
   .strictObject({
     $schema: z.string().optional(),
@@ -172,6 +181,7 @@ export const configSchema = z
     models: idRecord(modelAliasSchema).prefault({}),
     edge: edgeSchema.default(edgeSchema.parse({})),
     metering: meteringSchema.prefault({}),
+    distill: distillSchema.prefault({}),
   })
   .superRefine((config, ctx) => {
     const names = new Set<string>();

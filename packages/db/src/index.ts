@@ -6,6 +6,7 @@
 export type { Database } from './database.ts';
 export * from './schema.ts';
 export * from './store/budgets.ts';
+export * from './store/captures.ts';
 export { randomBase64Url, sha256Hex } from './store/crypto.ts';
 export * from './store/idempotency.ts';
 export * from './store/keys.ts';

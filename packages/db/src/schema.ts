@@ -193,3 +193,25 @@ export const idempotencyRecords = sqliteTable(
     check('idempotency_records_state', inList('state', IDEMPOTENCY_STATES)),
   ],
 );
+
+/**
+ * Prompts of requests the pool served, captured for the distillation job when the operator opts in
+ * (config `distill.capturePrompts`; DESIGN.md §1 "prompts + logged teacher traffic"). Holds prompt
+ * text: off by default, and never written to logs.
+ */
+export const capturedPrompts = sqliteTable(
+  'captured_prompts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** The gateway request id; UNIQUE so a retried write stores one row. */
+    requestId: text('request_id').notNull().unique(),
+    keyId: text('key_id'),
+    /** The model that served it (the pool member's model id). */
+    servedModel: text('served_model').notNull(),
+    endpoint: text('endpoint', { enum: ['chat.completions', 'completions'] }).notNull(),
+    /** JSON: `{"messages": […]}` or `{"prompt": …}` as the client sent them. */
+    body: text('body').notNull(),
+    createdAtMs: integer('created_at_ms').notNull(),
+  },
+  (t) => [index('captured_prompts_created').on(t.createdAtMs)],
+);

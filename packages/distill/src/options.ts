@@ -22,7 +22,8 @@ Re-running skips complete stages whose inputs are unchanged and resumes an inter
   --run-name NAME           default: student-<version>, or "smoke" with --smoke
   --prompts FILE            prompt file, repeatable (one per line, or JSONL {"prompt"} / {"messages"});
                             positional arguments are prompt files too
-  --captured FILE           JSONL export of captured requests, repeatable
+  --captured FILE           captured requests: the gateway database (*.sqlite, table captured_prompts)
+                            or a JSONL export; repeatable
   --test-share F            held-out share of prompts (default 0.1)
   --teacher-url URL         OpenAI-compatible base URL of a running teacher (…/v1); default: start a
                             local gpu-worker with the committed teacher. Key: $DISTILLGATE_TEACHER_API_KEY

@@ -6,6 +6,7 @@
  * With an `Idempotency-Key`, a repeat is answered from the stored response before admission
  * (metering/idempotency.ts): no second usage row, no limits spent.
  */
+import { capturePrompt } from '@distillgate/db';
 import { errors, GatewayError, parseChatCompletionRequest, parseCompletionRequest } from '@distillgate/protocol';
 import type { Endpoint, JsonObject } from '@distillgate/router';
 import type { Handler } from 'hono';
@@ -14,6 +15,7 @@ import { relayJson } from '../completion/relay-json.ts';
 import { relayStream } from '../completion/relay-stream.ts';
 import type { GatewayDeps, GatewayEnv } from '../env.ts';
 import { admit } from '../metering/admission.ts';
+import type { MeteringBackend } from '../metering/backend.ts';
 import { withIdempotency } from '../metering/idempotency.ts';
 import { type RequestMeter, unmeteredRequest } from '../metering/meter.ts';
 
@@ -65,6 +67,7 @@ export function completionRoute(deps: GatewayDeps, endpoint: Endpoint): Handler<
         }
         const response = request.stream === true ? await relayStream(ctx) : await relayJson(ctx);
         for (const [name, value] of Object.entries(meter.headers)) response.headers.set(name, value);
+        if (deps.metering && deps.config.distill.capturePrompts) captureServedPrompt(deps.metering, ctx, key?.id ?? null, response);
         return response;
       } catch (err) {
         const status = ctx.signal.aborted
@@ -80,4 +83,24 @@ export function completionRoute(deps: GatewayDeps, endpoint: Endpoint): Handler<
     const idempotency = { db: deps.metering.db, logger: deps.logger, keyId: key?.id ?? null, requestId, body: c.get('body') };
     return withIdempotency({ ...idempotency, idempotencyKey: c.req.header('idempotency-key') }, serve);
   };
+}
+
+/**
+ * Opt-in capture for the distillation job (`distill.capturePrompts`): the prompt of a request the
+ * pool served goes to `captured_prompts`, after the response, never to a log. Failures are logged
+ * without the prompt and change nothing for the client.
+ */
+function captureServedPrompt(backend: MeteringBackend, ctx: CompletionContext, keyId: string | null, response: Response): void {
+  if (response.headers.get('x-distillgate-route') !== 'pool') return;
+  const servedModel = (response.headers.get('x-distillgate-model') ?? '').replace(/@[^@]*$/, '');
+  const { messages, prompt } = ctx.request;
+  const body = JSON.stringify(ctx.endpoint === 'chat.completions' ? { messages } : { prompt });
+  backend.background(
+    capturePrompt(backend.db, { requestId: ctx.requestId, keyId, servedModel, endpoint: ctx.endpoint, body }).catch((err: unknown) =>
+      ctx.deps.logger.error('prompt capture failed', {
+        request_id: ctx.requestId,
+        error: err instanceof Error ? err.message : String(err),
+      }),
+    ),
+  );
 }

@@ -2,9 +2,9 @@
  * Where prompts come from:
  * - prompt files (`--prompts FILE`): one prompt per line, or JSON lines `{"prompt": "…"}` /
  *   `{"messages": [{"role", "content"}…]}` (a line starting with `{` must be valid JSON);
- * - captured traffic (`--captured FILE`): a JSONL export of request bodies — the same shapes, also
- *   wrapped as `{"body": {…}}` or `{"request": {…}}`. The gateway has no capture table yet; an
- *   opt-in capture of prompts into the database is future work, and this export is its interface;
+ * - captured traffic (`--captured FILE`): the gateway's database (`*.sqlite`, `*.db`: table
+ *   `captured_prompts`, filled when config `distill.capturePrompts` is on), or a JSONL export of
+ *   request bodies — the same shapes, also wrapped as `{"body": {…}}` or `{"request": {…}}`;
  * - when neither is given, a built-in set: the first sentence(s) of every corpus train and test
  *   document (`<cache>/corpus/{train,test}.jsonl`, gpu-worker/trainer/corpus.py), pinned to their
  *   document's split so corpus test text never reaches training.
@@ -56,6 +56,7 @@ export function promptsFromObject(obj: Json, source: string): PromptCandidate[] 
  */
 export async function readPromptFile(path: string, kind: 'file' | 'captured'): Promise<{ prompts: PromptCandidate[]; skipped: number }> {
   const source = `${kind}:${path}`;
+  if (kind === 'captured' && /\.(sqlite3?|db)$/i.test(path)) return readCapturedDatabase(path, source);
   const prompts: PromptCandidate[] = [];
   let skipped = 0;
   const lines = (await readFile(path, 'utf8')).split(/\r?\n/);
@@ -78,6 +79,30 @@ export async function readPromptFile(path: string, kind: 'file' | 'captured'): P
     prompts.push(...found);
   }
   return { prompts, skipped };
+}
+
+/** The `captured_prompts` rows of a gateway database (opened read-only in effect: no migration). */
+async function readCapturedDatabase(path: string, source: string): Promise<{ prompts: PromptCandidate[]; skipped: number }> {
+  const { listCapturedPrompts } = await import('@distillgate/db');
+  const { openNodeDatabase } = await import('@distillgate/db/node');
+  const database = openNodeDatabase({ file: path, migrate: false });
+  try {
+    const prompts: PromptCandidate[] = [];
+    let skipped = 0;
+    for (const row of await listCapturedPrompts(database.db)) {
+      let found: PromptCandidate[] = [];
+      try {
+        found = promptsFromObject(JSON.parse(row.body) as Json, source);
+      } catch {
+        // a row this job cannot read is counted, not fatal
+      }
+      if (found.length === 0) skipped++;
+      prompts.push(...found);
+    }
+    return { prompts, skipped };
+  } finally {
+    database.close();
+  }
 }
 
 /**
