@@ -23,6 +23,20 @@ describe('parseOptions', () => {
     expect(distillStages(o, {}).map((s) => s.name)).toEqual([...STAGE_NAMES]);
   });
 
+  it('refuses numbers in other notations and a --version that is live already (before any stage runs)', () => {
+    for (const bad of [
+      ['--k', '0x10'],
+      ['--k', ' 5'],
+      ['--token-budget', '1e7'],
+      ['--concurrency', ''],
+    ]) {
+      expect(() => parseOptions(bad, env), bad.join(' ')).toThrow(/must be/);
+    }
+    const live = parseOptions([], env)!.version.replace(/\.(\d+)$/, (_, p: string) => `.${Number(p) - 1}`);
+    expect(() => parseOptions(['--version', live], env)).toThrow(/live version already/);
+    expect(parseOptions(['--version', live, '--smoke'], env)?.version).toBe(live); // the sandbox may reuse it
+  });
+
   it('--smoke: tiny sizes, few training steps, a publish sandbox; user --set comes after', () => {
     const o = parseOptions(['--smoke', '--set', 'kd.alpha=0.7', 'extra.txt', '--prompts', 'p.txt'], env)!;
     expect(o).toMatchObject({ tokenBudget: 64 * SEQ_LEN, runName: 'smoke', publishSandbox: true, promptFiles: ['p.txt', 'extra.txt'] });

@@ -97,8 +97,9 @@ export const SMOKE_TRAIN_OVERRIDES = [
 
 function num(name: string, raw: string | undefined, fallback: number, check: (n: number) => boolean, what: string): number {
   if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(n) || !check(n)) throw new Error(`--${name} must be ${what}, got "${raw}"`);
+  // plain decimal only: Number() would also take "0x10", " 5" and "1e1"
+  const n = /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isFinite(n) || !check(n)) throw new Error(`--${name} must be ${what}, got "${raw}"`);
   return n;
 }
 const int =
@@ -154,6 +155,12 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   const publishModelsDir = v['models-dir'] ?? modelsDir;
   const version = v.version ?? nextPatch(liveVersion(publishModelsDir, STUDENT_NAME));
   if (!/^\d+\.\d+\.\d+([-+][\w.-]+)?$/.test(version)) throw new Error(`--version must be a semantic version, got "${version}"`);
+  // refused now, not hours later at the publish stage
+  if (v.version !== undefined && !smoke && v['publish-sandbox'] !== true) {
+    const live = liveVersion(publishModelsDir, STUDENT_NAME);
+    if (version === live)
+      throw new Error(`--version ${version} is the live version already: choose a new one (default: ${nextPatch(live)})`);
+  }
   const runName = v['run-name'] ?? (smoke ? 'smoke' : `student-${version}`);
   if (!/^[\w.-]+$/.test(runName)) throw new Error('--run-name may hold letters, digits, ".", "_" and "-" only');
   const share = (n: number) => n >= 0 && n < 1;

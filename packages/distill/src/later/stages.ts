@@ -10,7 +10,7 @@
  *   writeReport({runDir, evaluation, trainLogPath, stages}): Promise<string>
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { cp, readFile, rm } from 'node:fs/promises';
+import { appendFile, cp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 // type-only: erased at run time, so the modules load only when their stage runs
 import type { EvalResult, EvaluateOptions } from '../evaluate/index.ts';
@@ -141,6 +141,12 @@ export function laterStages(opts: LaterStagesOptions): Stage[] {
         baseline: baselineOf(ctx),
         decide: true,
       });
+      ctx.log('publish.outcome', {
+        version: opts.version,
+        outcome: result.outcome,
+        reason: result.reason,
+        channels: plain(result.channels),
+      });
       return { modelsDir, sandbox: opts.sandbox, publish: plain(result) };
     },
   };
@@ -162,6 +168,14 @@ export function laterStages(opts: LaterStagesOptions): Stage[] {
         trainLogPath: String(ctx.output('train').log),
         stages,
       });
+      const published = (ctx.output('publish').publish ?? null) as { outcome?: string; reason?: string; channels?: unknown } | null;
+      if (published?.outcome) {
+        const sandbox = ctx.output('publish').sandbox === true ? ' (into a sandbox copy of models/, not the repository)' : '';
+        await appendFile(
+          path,
+          `\n## Publish\n\n**${published.outcome}**${sandbox}: ${published.reason ?? ''}\n\nchannels.json now: \`${JSON.stringify(published.channels)}\`\n`,
+        );
+      }
       ctx.log('report.written', { path });
       return { path };
     },

@@ -89,7 +89,15 @@ async function readCapturedDatabase(path: string, source: string): Promise<{ pro
   try {
     const prompts: PromptCandidate[] = [];
     let skipped = 0;
-    for (const row of await listCapturedPrompts(database.db)) {
+    const rows = [];
+    for (
+      let page = await listCapturedPrompts(database.db);
+      page.length > 0;
+      page = await listCapturedPrompts(database.db, { afterId: page.at(-1)!.id })
+    ) {
+      rows.push(...page); // every row, page by page (the store's default page is 100,000)
+    }
+    for (const row of rows) {
       let found: PromptCandidate[] = [];
       try {
         found = promptsFromObject(JSON.parse(row.body) as Json, source);

@@ -48,15 +48,16 @@ export class TeacherHttpError extends Error {
 const RETRY_STATUS = (status: number) => status === 408 || status === 409 || status === 429 || status >= 500;
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    // the listener goes when the wait ends either way (a run-wide signal must not collect one per retry)
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 
 /** The OpenAI error envelope's message, or the start of the body. */
