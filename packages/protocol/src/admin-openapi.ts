@@ -11,7 +11,6 @@
  * times in ms since the Unix epoch (`created_at_ms`), durations in ms (`latency_ms`). Errors are
  * OpenAI's envelope (`ErrorResponse`).
  */
-import { z } from 'zod';
 import {
   adminSessionRequestSchema,
   createKeyRequestSchema,
@@ -23,34 +22,10 @@ import {
   USAGE_STATUSES,
   updateKeyRequestSchema,
 } from './admin-requests.ts';
-
-type Schema = Record<string, unknown>;
+import { closed, constant, fromZod, int, list, nullable, ref, type Schema } from './openapi-builders.ts';
 
 /** The cookie `POST /admin/v1/session` sets. */
 export const ADMIN_SESSION_COOKIE = 'distillgate_admin_session';
-
-const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
-const int = (description: string, minimum = 0): Schema => ({ type: 'integer', minimum, description });
-const nullable = (type: 'string' | 'integer' | 'boolean', description: string): Schema => ({ type: [type, 'null'], description });
-const constant = (value: string): Schema => ({ type: 'string', const: value });
-/** A closed object: every property required (nullable ones say so), nothing else allowed. */
-function closed(properties: Record<string, Schema>, description?: string): Schema {
-  return {
-    type: 'object',
-    ...(description ? { description } : {}),
-    properties,
-    required: Object.keys(properties),
-    additionalProperties: false,
-  };
-}
-const list = (item: string, description: string): Schema =>
-  closed({ object: constant('list'), data: { type: 'array', items: ref(item) } }, description);
-
-/** A request body schema from its zod schema (JSON Schema 2020-12, the dialect of OpenAPI 3.1). */
-function fromZod(schema: z.ZodType): Schema {
-  const { $schema: _dialect, ...json } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input' }) as Schema;
-  return json;
-}
 
 const apiKeyProperties: Record<string, Schema> = {
   object: constant('api_key'),
