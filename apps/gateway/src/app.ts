@@ -18,6 +18,7 @@ import { adminRoutes } from './routes/admin/index.ts';
 import { completionRoute } from './routes/completions.ts';
 import { modelsRoute } from './routes/models.ts';
 import { usageRoute } from './routes/usage.ts';
+import { GatewayRouter } from './routing/router.ts';
 
 /** Status recorded for a request whose client disconnected first (nginx's convention). */
 const CLIENT_CLOSED_REQUEST = 499;
@@ -29,6 +30,8 @@ const EXPOSED_HEADERS = [
   'x-distillgate-route',
   'x-distillgate-model',
   'x-distillgate-cost-micro-usd',
+  'x-distillgate-policy',
+  'x-distillgate-confidence',
   'x-distillgate-idempotent-replay',
   'x-distillgate-original-request-id',
   'retry-after',
@@ -40,7 +43,8 @@ const EXPOSED_HEADERS = [
   'x-ratelimit-reset-tokens',
 ];
 
-export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
+export function createApp(given: GatewayDeps): Hono<GatewayEnv> {
+  const deps: GatewayDeps = { ...given, router: given.router ?? new GatewayRouter(given.config, given.logger) };
   const { config, logger } = deps;
   const app = new Hono<GatewayEnv>();
 
@@ -53,7 +57,7 @@ export function createApp(deps: GatewayDeps): Hono<GatewayEnv> {
       cors({
         origin: origins.includes('*') ? '*' : origins,
         allowMethods: ['GET', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS'],
-        allowHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-request-id', 'x-client-request-id'],
+        allowHeaders: ['authorization', 'content-type', 'idempotency-key', 'x-request-id', 'x-client-request-id', 'x-distillgate-route'],
         exposeHeaders: EXPOSED_HEADERS,
         maxAge: 600,
       }),

@@ -6,6 +6,7 @@ import type { ApiKey } from '@distillgate/db';
 import type { Logger, UpstreamRegistry } from '@distillgate/router';
 import type { EdgeProvider } from './edge/provider.ts';
 import type { MeteringBackend } from './metering/backend.ts';
+import type { GatewayRouter } from './routing/router.ts';
 
 /** What an app instance is built from; `server.ts` and `worker.ts` each assemble one. */
 export interface GatewayDeps {
@@ -28,6 +29,8 @@ export interface GatewayDeps {
    * Absent or empty: every admin route answers 503 `admin_disabled`.
    */
   adminToken?: string;
+  /** Routing plans, shadow samples and calibrated thresholds of routed aliases; createApp builds one when absent. */
+  router?: GatewayRouter;
 }
 
 export interface GatewayVariables {

@@ -33,7 +33,43 @@ describe('parseConfig defaults', () => {
       },
       metering: { prices: {}, requireApiKey: true, database: '.data/distillgate.sqlite' },
       distill: { capturePrompts: false },
+      routing: { aliases: {} },
     });
+  });
+
+  it('routed aliases: the edge first, upstreams after; routing settings only for routed aliases; learned needs a model', () => {
+    const edge = { models: ['student-a'] };
+    const routed = (policy: string, targets: unknown[]) => ({ upstreams: [upstream], edge, models: { auto: { policy, targets } } });
+    const config = parseConfig({
+      ...routed('cascade', [{ edge: 'student-a' }, { upstream: 'local' }]),
+      routing: { aliases: { auto: {} } },
+    });
+    expect(config.routing.aliases.auto).toMatchObject({
+      rules: { keys: {}, headerOverride: true },
+      cascade: { probeTokens: 8, signal: 'mean_logprob' },
+      shadow: { share: 0, maxTokens: 32 },
+      calibration: { enabled: true, measure: 'q', target: 0.95, minRecords: 200 },
+    });
+    const fails = (raw: unknown) => {
+      try {
+        parseConfig(raw);
+      } catch (err) {
+        return pathsOf((err as ConfigError).issues);
+      }
+      throw new Error('expected a ConfigError');
+    };
+    expect(fails(routed('cascade', [{ upstream: 'local' }, { edge: 'student-a' }]))).toEqual(
+      expect.arrayContaining(['models.auto.targets[0]', 'models.auto.targets[1]']),
+    );
+    expect(fails(routed('rules', [{ edge: 'student-a' }]))).toEqual(['models.auto.targets']);
+    expect(fails(routed('learned', [{ edge: 'student-a' }, { upstream: 'local' }]))).toEqual(['routing.aliases.auto.learned.model']);
+    expect(fails({ ...routed('failover', [{ upstream: 'local' }]), routing: { aliases: { auto: {} } } })).toEqual(['routing.aliases.auto']);
+    expect(
+      fails({
+        ...routed('cascade', [{ edge: 'student-a' }, { upstream: 'local' }]),
+        routing: { aliases: { auto: { shadow: { share: 2 } } } },
+      }),
+    ).toEqual(['routing.aliases.auto.shadow.share']);
   });
 
   it('accepts edge targets beside pool targets, in order', () => {

@@ -83,16 +83,24 @@ export const targetSchema = z.union([poolTargetSchema, edgeTargetSchema], {
   error: 'a target is {"upstream": <upstream name>, "model"?: <model id>} or {"edge": <edge model id>}',
 });
 
+/** Policies that choose between the edge student and the pool per request (packages/router `routing/`). */
+export const ROUTED_POLICIES = ['rules', 'cascade', 'learned'] as const;
+
 /**
  * A model alias (e.g. `auto`). `failover`: try targets in order, moving on only before the first
  * byte reached the client (an edge target also moves on when it is overloaded, unavailable, or
  * cannot serve the request: context too long, an unsupported parameter). `pool`: the targets
  * (upstreams only) are balanced by power-of-two-choices on outstanding requests, skipping members
  * that are unhealthy, cooling down (breaker open) or inside their Retry-After window; the others
- * are the failover order. Later parts add policies (cascade, learned routing).
+ * are the failover order.
+ *
+ * Routed policies (`rules`, `cascade`, `learned`; settings in `routing.aliases.<alias>`): the first
+ * target is the edge student, the others upstreams (the pool, balanced). `rules`: hard rules, else
+ * the edge. `cascade`: rules, else the student drafts K tokens and escalates to the pool when its
+ * confidence is below the threshold. `learned`: rules, else a classifier on prompt features picks.
  */
 export const modelAliasSchema = z.strictObject({
-  policy: z.enum(['failover', 'pool']).default('failover'),
+  policy: z.enum(['failover', 'pool', ...ROUTED_POLICIES]).default('failover'),
   targets: z.array(targetSchema).min(1),
 });
 
@@ -173,6 +181,87 @@ export const distillSchema = z.strictObject({
   capturePrompts: z.boolean().default(false),
 });
 
+/** A learned router model (packages/router `routing/learned.ts`), written by `npm run eval:routing`. */
+export const learnedRouterModelSchema = z.strictObject({
+  featureVersion: z.literal(1),
+  hashBuckets: z.int().min(0).max(4096),
+  mean: z.array(z.number()),
+  scale: z.array(z.number().positive()),
+  weights: z.array(z.number()),
+  bias: z.number(),
+});
+
+/** Routing settings of one routed alias (`models.<alias>.policy` rules | cascade | learned). */
+export const routingAliasSchema = z.strictObject({
+  /** Hard rules, checked first by every routed policy. */
+  rules: z
+    .strictObject({
+      /** Prompts longer than this many tokens (tiktoken estimate) go to the pool. @default none */
+      maxPromptTokens: z.int().positive().optional(),
+      /** Requests with a larger `max_tokens` go to the pool. @default none */
+      maxCompletionTokens: z.int().positive().optional(),
+      /** API key id → forced route (`edge` | `pool`). @default {} */
+      keys: idRecord(z.enum(['edge', 'pool'])).prefault({}),
+      /** Whether the `x-distillgate-route: edge|pool` request header may force the route. @default true */
+      headerOverride: z.boolean().default(true),
+    })
+    .prefault({}),
+  cascade: z
+    .strictObject({
+      /**
+       * K: tokens the student drafts before the gate decides; a stream sends nothing before the
+       * decision, so K decode steps are the latency the gate adds. @default 8
+       */
+      probeTokens: z.int().min(1).max(64).default(8),
+      /** Confidence signal (router `routing/confidence.ts`). @default "mean_logprob" */
+      signal: z.enum(['mean_logprob', 'min_logprob', 'neg_entropy', 'mean_margin']).default('mean_logprob'),
+      /** Stay on the edge when score ≥ threshold, in the signal's units; until calibration replaces it. @default -1.5 */
+      threshold: z.number().default(-1.5),
+    })
+    .prefault({}),
+  learned: z
+    .strictObject({
+      /** Stay on the edge when the predicted quality ≥ threshold, 0..1; until calibration replaces it. @default 0.9 */
+      threshold: z.number().min(0).max(1).default(0.9),
+      /** The trained model; required by policy `learned`. */
+      model: learnedRouterModelSchema.optional(),
+    })
+    .prefault({}),
+  shadow: z
+    .strictObject({
+      /**
+       * Share of all requests on the alias also answered by the other side after the response (both
+       * models at T = 0, scored by the teacher), 0..1. @default 0
+       */
+      share: z.number().min(0).max(1).default(0),
+      /** Tokens each model generates in a shadow run. @default 32 */
+      maxTokens: z.int().min(1).max(256).default(32),
+    })
+    .prefault({}),
+  calibration: z
+    .strictObject({
+      /** Replace the configured threshold with the one calibrated from shadow records. @default true */
+      enabled: z.boolean().default(true),
+      /** Quality measure the target applies to: teacher-judged q, ROUGE-L F1, or strict agreement. @default "q" */
+      measure: z.enum(['q', 'rouge_l', 'agreement']).default('q'),
+      /** Quality the routed traffic must keep, relative to teacher-only (1). @default 0.95 */
+      target: z.number().gt(0).max(1).default(0.95),
+      /** Shadow records needed before a calibrated threshold replaces the configured one. @default 200 */
+      minRecords: z.int().positive().default(200),
+      /** Newest shadow records used. @default 5000 */
+      windowRecords: z.int().positive().default(5000),
+      /** Least time between two calibrations of the alias. @unit ms @default 60000 */
+      everyMs: z.int().positive().default(60_000),
+    })
+    .prefault({}),
+});
+
+/** The router's section: settings per routed alias. */
+export const routingSchema = z.strictObject({
+  /** Alias → its routing settings (defaults apply to a routed alias not listed). @default {} */
+  aliases: idRecord(routingAliasSchema).prefault({}),
+});
+
 export const configSchema = z
   .strictObject({
     $schema: z.string().optional(),
@@ -182,6 +271,7 @@ export const configSchema = z
     edge: edgeSchema.default(edgeSchema.parse({})),
     metering: meteringSchema.prefault({}),
     distill: distillSchema.prefault({}),
+    routing: routingSchema.prefault({}),
   })
   .superRefine((config, ctx) => {
     const names = new Set<string>();
@@ -196,7 +286,18 @@ export const configSchema = z
       if (edgeModels.has(id)) ctx.addIssue({ code: 'custom', path: ['edge', 'models', i], message: `duplicate edge model "${id}"` });
       edgeModels.add(id);
     });
+    for (const alias of Object.keys(config.routing.aliases)) {
+      const policy = config.models[alias]?.policy;
+      if (!policy || !(ROUTED_POLICIES as readonly string[]).includes(policy)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['routing', 'aliases', alias],
+          message: `"${alias}" is not a model alias with policy rules, cascade or learned`,
+        });
+      }
+    }
     for (const [alias, def] of Object.entries(config.models)) {
+      if ((ROUTED_POLICIES as readonly string[]).includes(def.policy)) checkRoutedAlias(config, alias, def, ctx);
       def.targets.forEach((t, j) => {
         if ('edge' in t && def.policy === 'pool') {
           ctx.addIssue({ code: 'custom', path: ['models', alias, 'targets', j], message: 'a "pool" alias balances upstreams only' });
@@ -219,6 +320,31 @@ export const configSchema = z
     }
   });
 
+/** A routed alias: the edge student first, then upstreams only; `learned` needs its model. */
+function checkRoutedAlias(
+  config: { routing: z.output<typeof routingSchema> },
+  alias: string,
+  def: z.output<typeof modelAliasSchema>,
+  ctx: z.RefinementCtx,
+): void {
+  const path = ['models', alias, 'targets'];
+  if (!('edge' in (def.targets[0] as object)))
+    ctx.addIssue({ code: 'custom', path: [...path, 0], message: `policy "${def.policy}" needs the edge student as its first target` });
+  if (def.targets.length < 2)
+    ctx.addIssue({ code: 'custom', path, message: `policy "${def.policy}" needs at least one upstream target after the edge` });
+  def.targets.slice(1).forEach((t, j) => {
+    if ('edge' in t)
+      ctx.addIssue({ code: 'custom', path: [...path, j + 1], message: `policy "${def.policy}" has one edge target, the first` });
+  });
+  if (def.policy === 'learned' && !config.routing.aliases[alias]?.learned.model) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['routing', 'aliases', alias, 'learned', 'model'],
+      message: 'policy "learned" needs a trained model (npm run eval:routing writes one)',
+    });
+  }
+}
+
 /** The validated configuration, defaults filled in. */
 export type Config = z.infer<typeof configSchema>;
 export type UpstreamConfig = Config['upstreams'][number];
@@ -226,3 +352,5 @@ export type ModelAlias = Config['models'][string];
 export type TargetConfig = z.infer<typeof targetSchema>;
 export type EdgeConfig = Config['edge'];
 export type Price = z.infer<typeof priceSchema>;
+export type RoutingAliasConfig = z.infer<typeof routingAliasSchema>;
+export type LearnedRouterModelConfig = z.infer<typeof learnedRouterModelSchema>;

@@ -11,5 +11,6 @@ export { randomBase64Url, sha256Hex } from './store/crypto.ts';
 export * from './store/idempotency.ts';
 export * from './store/keys.ts';
 export * from './store/prices.ts';
+export * from './store/routing.ts';
 export * from './store/usage-queries.ts';
 export * from './store/usage-sink.ts';

@@ -9,7 +9,7 @@
  * — see the package README for why.
  */
 import { sql } from 'drizzle-orm';
-import { check, index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { check, index, integer, primaryKey, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 /** Where a request was served (DESIGN.md §5 "Headers": `x-distillgate-route`). */
 export const ROUTES = ['edge', 'pool', 'escalated'] as const;
@@ -95,6 +95,10 @@ export const usageEvents = sqliteTable(
     /** Time to first token; null when none was produced. */
     ttftMs: integer('ttft_ms'),
     status: text('status', { enum: USAGE_STATUSES }).notNull(),
+    /** The routing policy that chose the route (`rules`, `cascade`, `learned`); null outside routed aliases. */
+    routingPolicy: text('routing_policy'),
+    /** The policy's score: the cascade's confidence, or the learned router's predicted quality; null when none was computed. */
+    confidence: real('confidence'),
     createdAtMs: integer('created_at_ms').notNull(),
   },
   (t) => [
@@ -214,4 +218,75 @@ export const capturedPrompts = sqliteTable(
     createdAtMs: integer('created_at_ms').notNull(),
   },
   (t) => [index('captured_prompts_created').on(t.createdAtMs)],
+);
+
+/** How a shadow run ended: measured, dropped (the edge was busy: lowest priority) or failed. */
+export const SHADOW_STATUSES = ['recorded', 'dropped', 'failed'] as const;
+export type ShadowStatus = (typeof SHADOW_STATUSES)[number];
+
+/**
+ * Shadow traffic (router, issue 8 §2): a sampled request on a routed alias answered by both models
+ * at T = 0 after its response, the student's answer judged against the teacher's. Calibration
+ * weights each record by 1 / `sample_rate`. Qualities are in [0, 1]; scores in their policy's units.
+ */
+export const shadowRecords = sqliteTable(
+  'shadow_records',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** The shadowed request; UNIQUE: one shadow run per request. */
+    requestId: text('request_id').notNull().unique(),
+    alias: text('alias').notNull(),
+    policy: text('policy').notNull(),
+    /** The share the request was sampled at, (0, 1]. */
+    sampleRate: real('sample_rate').notNull(),
+    /** Where the request itself was served. */
+    servedRoute: text('served_route', { enum: ROUTES }),
+    /** The rule that decided the request's route (`needs:tools`, `key_override`…); null when the policy decided. Calibration reads only the latter. */
+    rule: text('rule'),
+    status: text('status', { enum: SHADOW_STATUSES }).notNull(),
+    /** Why a run was dropped or failed. */
+    detail: text('detail'),
+    studentModel: text('student_model'),
+    studentVersion: text('student_version'),
+    teacherModel: text('teacher_model'),
+    /** The cascade score of the student's first K greedy tokens; null for an empty draft. */
+    cascadeScore: real('cascade_score'),
+    /** The learned router's predicted quality, when the alias has a model. */
+    learnedScore: real('learned_score'),
+    /** Teacher-judged quality q of the student's answer. */
+    qualityQ: real('quality_q'),
+    qualityRougeL: real('quality_rouge_l'),
+    /** Strict agreement over the first 16 tokens: 0 or 1. */
+    qualityAgreement: integer('quality_agreement'),
+    studentTokens: integer('student_tokens'),
+    teacherTokens: integer('teacher_tokens'),
+    /** What the shadow run cost (student draft + teacher answer + scoring), micro-USD; also added to the request's usage row. */
+    internalCostMicroUsd: integer('internal_cost_micro_usd').notNull().default(0),
+    createdAtMs: integer('created_at_ms').notNull(),
+  },
+  (t) => [
+    index('shadow_records_alias').on(t.alias, t.id),
+    check('shadow_records_status', inList('status', SHADOW_STATUSES)),
+    check('shadow_records_sample_rate', sql`${t.sampleRate} > 0 AND ${t.sampleRate} <= 1`),
+  ],
+);
+
+/** Each calibration of a routed alias's threshold (the newest is the active one after a restart). */
+export const routingCalibrations = sqliteTable(
+  'routing_calibrations',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    alias: text('alias').notNull(),
+    policy: text('policy').notNull(),
+    /** `q`, `rouge_l` or `agreement`. */
+    measure: text('measure').notNull(),
+    target: real('target').notNull(),
+    /** null: no threshold meets the target (every request to the teacher). */
+    threshold: real('threshold'),
+    edgeShare: real('edge_share').notNull(),
+    quality: real('quality').notNull(),
+    records: integer('records').notNull(),
+    createdAtMs: integer('created_at_ms').notNull(),
+  },
+  (t) => [index('routing_calibrations_alias').on(t.alias, t.id)],
 );

@@ -43,6 +43,8 @@ export interface DoneEvent {
   timings: { queueMs: number; prefillMs: number; decodeMs: number };
   /** One entry per prompt token (the first one's logprob null) when the request set `prompt_logprobs`. */
   prompt_logprobs?: PromptLogprob[];
+  /** The prompt as the model saw it (chat template applied), when the request set `return_token_ids`. */
+  prompt_token_ids?: number[];
 }
 
 export type GenerationEvent = TokenEvent | DoneEvent;
@@ -156,6 +158,7 @@ export class Generation implements StepJob {
       usage: { prompt_tokens: this.request.promptIds.length, completion_tokens: this.completionTokens },
       timings: { ...this.timings },
       ...(this.scoredPrompt ? { prompt_logprobs: this.scoredPrompt } : {}),
+      ...(this.request.returnTokenIds ? { prompt_token_ids: [...this.request.promptIds] } : {}),
     };
   }
 

@@ -28,6 +28,8 @@ export interface GenerationRequest extends SamplingParams {
   prompt_logprobs?: number;
   /** Token strings in logprob entries as `"token_id:<n>"` (vLLM's field). @default false */
   return_tokens_as_token_ids?: boolean;
+  /** Report the prompt's token ids on the done event (vLLM's `return_token_ids`; the router's shadow runs use them). @default false */
+  return_token_ids?: boolean;
 }
 
 export interface PreparedRequest {
@@ -40,6 +42,8 @@ export interface PreparedRequest {
   /** null = the prompt is not scored; else how many alternatives per prompt token. */
   promptLogprobs: number | null;
   tokensAsIds: boolean;
+  /** Put `prompt_token_ids` on the done event. */
+  returnTokenIds: boolean;
 }
 
 const invalid = (param: string, message: string) => new InvalidGenerationRequestError(message, param);
@@ -136,5 +140,6 @@ export function prepareRequest(
     topLogprobs: request.logprobs ? (request.top_logprobs ?? 0) : null,
     promptLogprobs: request.prompt_logprobs ?? null,
     tokensAsIds: request.return_tokens_as_token_ids === true,
+    returnTokenIds: request.return_token_ids === true,
   };
 }

@@ -67,6 +67,12 @@ const adminUsageRowProperties: Record<string, Schema> = {
   ...usageRowProperties,
   upstream_member: nullable('string', 'The pool member that answered; null on the edge route or when none answered.'),
   internal_cost_micro_usd: int('Not charged: student drafts of escalated requests, shadow runs; micro-USD.'),
+  routing_policy: nullable('string', 'The routing policy that chose the route (rules, cascade, learned); null outside routed aliases.'),
+  confidence: {
+    type: ['number', 'null'],
+    description:
+      "The policy's score: the cascade's confidence (its signal's units) or the learned router's predicted quality; null when none was computed.",
+  },
 };
 
 const totalsProperties: Record<string, Schema> = {
@@ -227,6 +233,39 @@ const schemas: Record<string, Schema> = {
   AliasModel: aliasModel,
   AdminModel: { oneOf: [ref('EdgeModel'), ref('UpstreamModel'), ref('AliasModel')] },
   AdminModelList: list('AdminModel', 'Aliases, edge models, then upstream model ids.'),
+  RoutingCalibration: closed(
+    {
+      threshold: {
+        type: ['number', 'null'],
+        description: 'Serve on the edge when score ≥ threshold; null: no threshold meets the target.',
+      },
+      edge_share: { type: 'number', minimum: 0, maximum: 1, description: 'Weighted share of shadow records kept on the edge.' },
+      quality: { type: 'number', minimum: 0, maximum: 1, description: 'Weighted quality of the routed traffic at that threshold.' },
+      records: int('Shadow records used.'),
+      calibrated_at_ms: int('ms since the Unix epoch'),
+    },
+    'A threshold calibrated from shadow records (the largest edge share meeting the target).',
+  ),
+  RoutingAlias: closed(
+    {
+      object: constant('routing_alias'),
+      alias: { type: 'string' },
+      policy: { type: 'string', enum: ['rules', 'cascade', 'learned'] },
+      threshold: { type: ['number', 'null'], description: 'The active threshold (null: every request escalates).' },
+      threshold_source: { type: 'string', enum: ['config', 'calibration'] },
+      calibration: { oneOf: [ref('RoutingCalibration'), { type: 'null' }] },
+      target: closed({ measure: { type: 'string', enum: ['q', 'rouge_l', 'agreement'] }, quality: { type: 'number' } }),
+      cascade: closed({ probe_tokens: int('K: tokens drafted before the gate decides', 1), signal: { type: 'string' } }),
+      shadow: closed({
+        share: { type: 'number', minimum: 0, maximum: 1 },
+        recorded: int('Shadow runs measured.'),
+        dropped: int('Shadow runs dropped (edge busy, no pool member).'),
+        failed: int('Shadow runs that failed.'),
+      }),
+    },
+    'A routed alias: its policy, active threshold, calibration and shadow counts.',
+  ),
+  RoutingAliasList: list('RoutingAlias', 'Every routed alias (policy rules, cascade or learned).'),
 };
 
 const json = (schema: Schema, description: string) => ({ description, content: { 'application/json': { schema } } });
@@ -342,6 +381,19 @@ export const adminOpenApi = {
       get: {
         summary: 'Aliases, edge models (live version, channels, manifest metrics) and upstream models',
         responses: { 200: json(ref('AdminModelList'), 'Models.'), ...errorsFor('401', '503') },
+      },
+    },
+    '/admin/v1/routing': {
+      get: {
+        summary: 'Routed aliases: policy, active threshold, last calibration, shadow counts',
+        responses: { 200: json(ref('RoutingAliasList'), 'Routed aliases.'), ...errorsFor('401', '503') },
+      },
+    },
+    '/admin/v1/routing/{alias}/calibrate': {
+      post: {
+        summary: "Calibrate the alias's threshold from its shadow records now",
+        parameters: [pathParam('alias', 'A routed alias')],
+        responses: { 200: json(ref('RoutingAlias'), 'The alias after calibration.'), ...errorsFor('401', '404', '503') },
       },
     },
     '/admin/v1/openapi.json': {

@@ -80,7 +80,8 @@ export class UpstreamRegistry {
    * used: members that are unhealthy, cooling down (breaker open, or a probe in flight) or inside
    * an upstream's Retry-After window are left out (possibly leaving none → 503). A `pool` alias,
    * and a model id that several upstreams serve, are balanced (power of two choices); a `failover`
-   * alias keeps its order.
+   * alias keeps its order. A routed alias (`rules`, `cascade`, `learned`) is its edge target, then
+   * its upstreams balanced; which of them serves is the routing plan's choice (routing/plan.ts).
    */
   resolve(model: string): Target[] | undefined {
     const alias = this.config.models[model];
@@ -91,6 +92,8 @@ export class UpstreamRegistry {
         return this.poolTarget(upstream, t.model ?? (upstream.config.models[0] as string));
       });
       if (alias.policy === 'pool') return this.pool.order(targets);
+      // routed policies: the edge student first (the config schema checks it), then the pool, balanced
+      if (alias.policy !== 'failover') return [targets[0] as Target, ...this.pool.order(targets.slice(1))];
       return targets.filter((t) => t.kind === 'edge' || t.state.available());
     }
     if (this.edgeModels.has(model)) return [edgeTarget(model)];

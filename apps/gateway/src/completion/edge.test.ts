@@ -24,6 +24,9 @@ class ScriptedEdge implements EdgeProvider {
   has(model: string): boolean {
     return model === 'student';
   }
+  busy(): boolean {
+    return false;
+  }
   async generate(_model: string, request: GenerationRequest, signal: AbortSignal): Promise<EdgeGeneration> {
     this.requests.push(request);
     signal.addEventListener('abort', () => this.aborted++, { once: true });

@@ -17,6 +17,7 @@ import type { AttemptOutcome, EdgeTarget, JsonObject } from '@distillgate/router
 import { edgeFailure } from '../edge/failure.ts';
 import { EdgeUnavailableError } from '../edge/provider.ts';
 import { type EdgeRequest, toEdgeRequest } from '../edge/request.ts';
+import { escalationFailure, runGate } from '../routing/cascade-gate.ts';
 import { type CompletionContext, completionId, type Served, usageExtension, wantsUsage } from './context.ts';
 import type { Failure } from './failure-error.ts';
 
@@ -41,18 +42,38 @@ interface Admitted {
   edge: EdgeRequest;
   served: Served;
   events: AsyncIterator<GenerationEvent>;
+  /** Events already read (by the cascade gate), to serve before the rest. */
+  head: GenerationEvent[];
 }
 
-/** Maps and admits the request; every failure is a typed attempt failure. */
+/**
+ * Maps and admits the request, then, when the request carries a cascade gate, reads and judges the
+ * draft's first K tokens (routing/cascade-gate.ts): a draft below the threshold is stopped, its cost
+ * noted as internal, and the attempt fails `escalated`. Every failure is a typed attempt failure.
+ */
 async function admit(ctx: CompletionContext, target: EdgeTarget): Promise<AttemptOutcome<Admitted, Failure>> {
+  let events: AsyncIterator<GenerationEvent> | undefined;
   try {
     const edge = toEdgeRequest(ctx.endpoint, ctx.request);
     const provider = ctx.deps.edge;
     if (!provider?.has(target.model)) throw new EdgeUnavailableError(target.model, `The edge model '${target.model}' is not served here.`);
     const generation = await provider.generate(target.model, edge.generation, ctx.signal);
     const served: Served = { route: 'edge', model: target.model, version: generation.version };
-    return { ok: true, value: { edge, served, events: generation.events[Symbol.asyncIterator]() } };
+    events = generation.events[Symbol.asyncIterator]();
+    const gate = ctx.routing?.plan.gate;
+    if (!gate || !ctx.routing) return { ok: true, value: { edge, served, events, head: [] } };
+    const judged = await runGate(events, gate);
+    ctx.routing.confidence = judged.score;
+    ctx.meter.noteRouting({ confidence: judged.score });
+    if (judged.pass) return { ok: true, value: { edge, served, events, head: judged.head } };
+    stop(events);
+    ctx.routing.escalated = true;
+    const drafted = judged.head.filter((e) => e.type === 'token').length;
+    const prompt = ctx.meter.estimate('').prompt_tokens;
+    ctx.meter.noteRouting({ internalCostMicroUsd: ctx.meter.cost(target.model, { prompt_tokens: prompt, completion_tokens: drafted }) });
+    return { ok: false, failure: escalationFailure(target.model, judged.score, gate.threshold) };
   } catch (err) {
+    if (events) stop(events);
     return { ok: false, failure: edgeFailure(err, target.model, ctx.signal) };
   }
 }
@@ -82,14 +103,16 @@ function logDone(ctx: CompletionContext, served: Served, done: DoneEvent): void 
 export async function edgeJson(ctx: CompletionContext, target: EdgeTarget): Promise<AttemptOutcome<JsonAnswer, Failure>> {
   const admitted = await admit(ctx, target);
   if (!admitted.ok) return admitted;
-  const { edge, served, events } = admitted.value;
+  const { edge, served, events, head } = admitted.value;
   const tokens: TokenEvent[] = [];
   let done: DoneEvent | undefined;
+  const take = (event: GenerationEvent) => {
+    if (event.type === 'token') tokens.push(event);
+    else done = event;
+  };
   try {
-    for (let next = await events.next(); !next.done; next = await events.next()) {
-      if (next.value.type === 'token') tokens.push(next.value);
-      else done = next.value;
-    }
+    head.forEach(take);
+    if (!done) for (let next = await events.next(); !next.done; next = await events.next()) take(next.value);
   } catch (err) {
     return { ok: false, failure: edgeFailure(err, target.model, ctx.signal) };
   }
@@ -104,13 +127,17 @@ export async function openEdgeStream(ctx: CompletionContext, target: EdgeTarget)
   const admitted = await admit(ctx, target);
   if (!admitted.ok) return admitted;
   const { edge, served, events } = admitted.value;
-  let first: IteratorResult<GenerationEvent>;
-  try {
-    first = await events.next();
-    if (first.done) throw new Error('generation ended without any event');
-  } catch (err) {
-    stop(events);
-    return { ok: false, failure: edgeFailure(err, target.model, ctx.signal) };
+  // the first event(s) exist before the first byte: the gate's draft head, else the first token
+  const head = [...admitted.value.head];
+  if (head.length === 0) {
+    try {
+      const first = await events.next();
+      if (first.done) throw new Error('generation ended without any event');
+      head.push(first.value);
+    } catch (err) {
+      stop(events);
+      return { ok: false, failure: edgeFailure(err, target.model, ctx.signal) };
+    }
   }
   const wire = wireFor(ctx, target, edge);
   const encoder = new TextEncoder();
@@ -137,8 +164,8 @@ export async function openEdgeStream(ctx: CompletionContext, target: EdgeTarget)
     finish('ok', undefined, event.usage);
     return text + SSE_DONE;
   };
-  // the opening chunk and the first token leave together, as soon as the first token exists
-  const pending: string[] = [wire.openingChunks().map(encodeSseData).join('') + toSse(first.value)];
+  // the opening chunk and the first token(s) leave together, as soon as they exist
+  const pending: string[] = [wire.openingChunks().map(encodeSseData).join('') + head.map(toSse).join('')];
 
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {

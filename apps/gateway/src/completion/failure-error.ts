@@ -6,9 +6,10 @@
 import { type ErrorCode, errors, GatewayError } from '@distillgate/protocol';
 import type { AttemptFailure, Logger } from '@distillgate/router';
 import type { EdgeFailure } from '../edge/failure.ts';
+import type { EscalationFailure } from '../routing/cascade-gate.ts';
 
-/** Any failed attempt: a pool member's or an edge model's. */
-export type Failure = AttemptFailure | EdgeFailure;
+/** Any failed attempt: a pool member's, an edge model's, or a cascade escalation. */
+export type Failure = AttemptFailure | EdgeFailure | EscalationFailure;
 
 const CONTEXT_LENGTH = /context length|context_length|maximum context|too many tokens/i;
 

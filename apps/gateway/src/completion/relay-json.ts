@@ -4,7 +4,7 @@
  */
 import { readUsage } from '@distillgate/metering';
 import { type AttemptOutcome, type JsonObject, type PoolTarget, tryInOrder } from '@distillgate/router';
-import { type CompletionContext, completionId, servedHeaders } from './context.ts';
+import { type CompletionContext, completionId, poolRoute, type Served, servedHeaders } from './context.ts';
 import { edgeJson, type JsonAnswer } from './edge.ts';
 import { allTargetsFailed, type Failure, logFailover } from './failure-error.ts';
 import { rewriteInPlace } from './rewrite.ts';
@@ -20,7 +20,7 @@ export async function relayJson(ctx: CompletionContext): Promise<Response> {
   logFailover(ctx, result.attempts);
   const { body, served, costMicroUsd: cost, usage, estimated } = result.value;
   ctx.meter.firstToken();
-  const member = served.route === 'pool' ? result.target.member : null;
+  const member = served.route === 'edge' ? null : result.target.member;
   ctx.meter.end({ status: 'ok', served, member, usage, estimated: estimated === true, attempts: result.attempts });
   return new Response(JSON.stringify(body), {
     status: 200,
@@ -56,7 +56,7 @@ async function poolJson(ctx: CompletionContext, target: PoolTarget): Promise<Att
   // without the upstream's counts: the prompt estimate and the returned text counted with tiktoken
   const usage = reported ?? ctx.meter.estimate(completionText(body));
   const cost = ctx.meter.cost(target.model, usage);
-  const served = { route: 'pool' as const, model: target.model, version: target.version };
+  const served: Served = { route: poolRoute(ctx), model: target.model, version: target.version };
   return { ok: true, value: { body, served, costMicroUsd: cost, usage, estimated: !reported } };
 }
 

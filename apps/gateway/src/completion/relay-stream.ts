@@ -18,7 +18,7 @@ import {
   UpstreamFailureError,
   type UpstreamStream,
 } from '@distillgate/router';
-import { type CompletionContext, completionId, type Served, servedHeaders, usageExtension, wantsUsage } from './context.ts';
+import { type CompletionContext, completionId, poolRoute, type Served, servedHeaders, usageExtension, wantsUsage } from './context.ts';
 import { openEdgeStream, type StreamAnswer } from './edge.ts';
 import { allTargetsFailed, type Failure, logFailover } from './failure-error.ts';
 import { endStatus } from './relay-json.ts';
@@ -63,7 +63,7 @@ async function openPoolStream(ctx: CompletionContext, target: PoolTarget): Promi
     end(opened);
     return opened;
   }
-  const served: Served = { route: 'pool', model: target.model, version: target.version };
+  const served: Served = { route: poolRoute(ctx), model: target.model, version: target.version };
   const rewrite: RewriteContext = { id: completionId(ctx), model: target.model, requestId: ctx.requestId, logger: ctx.deps.logger };
   return { ok: true, value: { body: relayBody(ctx, target, served, opened.value, rewrite, end), served } };
 }

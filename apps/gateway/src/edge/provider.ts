@@ -51,6 +51,11 @@ export interface EdgeProvider {
    *   EdgeUnavailableError (→ next target, else 503 `model_unavailable`)
    */
   generate(model: string, request: GenerationRequest, signal: AbortSignal): Promise<EdgeGeneration>;
+  /**
+   * Whether a new generation of `model` would wait for a decoding slot (its generations running
+   * ≥ `maxConcurrent`): the router's shadow runs, the lowest priority, are dropped then.
+   */
+  busy(model: string): boolean;
   /** Stops workers and releases sessions. */
   close(): Promise<void>;
 }

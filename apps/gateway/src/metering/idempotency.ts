@@ -30,7 +30,14 @@ const VALID_KEY = /^[\x21-\x7e]{1,255}$/;
 /** The scope of requests made without an API key (`metering.requireApiKey: false`). */
 const NO_KEY_SCOPE = '-';
 /** Response headers stored for a replay (the replay gets its own x-request-id). */
-const REPLAYED_HEADERS = ['content-type', 'x-distillgate-route', 'x-distillgate-model', 'x-distillgate-cost-micro-usd'];
+const REPLAYED_HEADERS = [
+  'content-type',
+  'x-distillgate-route',
+  'x-distillgate-model',
+  'x-distillgate-cost-micro-usd',
+  'x-distillgate-policy',
+  'x-distillgate-confidence',
+];
 
 export interface IdempotencyInput {
   db: Database;

@@ -50,8 +50,15 @@ export interface RequestMeter {
   relayed(count?: number): void;
   /** The failover's attempts, for an `end` that does not bring its own (a stream ends later). */
   noteAttempts(attempts: NonNullable<MeterEnd['attempts']>): void;
+  /**
+   * What routing decided, for the usage row: the policy, its score, and internal cost (a cascade's
+   * discarded student draft, micro-USD; added up over calls).
+   */
+  noteRouting(routing: { policy?: string; confidence?: number | null; internalCostMicroUsd?: number }): void;
   /** Records the request; later calls are ignored. */
   end(result: MeterEnd): void;
+  /** Settles once the usage row was written (true) or lost / never written (false). */
+  readonly recorded: Promise<boolean>;
   /** `x-ratelimit-*` headers of the admission decision (empty without limits). */
   readonly headers: Record<string, string>;
 }
@@ -65,7 +72,9 @@ export function unmeteredRequest(prices: Record<string, Price>): RequestMeter {
     firstToken() {},
     relayed() {},
     noteAttempts() {},
+    noteRouting() {},
     end() {},
+    recorded: Promise.resolve(false),
     headers: {},
   };
 }
@@ -95,8 +104,21 @@ export class SqlRequestMeter implements RequestMeter {
   private ttftMs: number | null = null;
   private relayedChunks = 0;
   private attempts: NonNullable<MeterEnd['attempts']> = [];
+  private routingPolicy: string | null = null;
+  private confidence: number | null = null;
+  private internalCostMicroUsd = 0;
+  private resolveRecorded: (written: boolean) => void = () => {};
+  readonly recorded = new Promise<boolean>((resolve) => {
+    this.resolveRecorded = resolve;
+  });
 
   constructor(private readonly init: MeterInit) {}
+
+  noteRouting(routing: { policy?: string; confidence?: number | null; internalCostMicroUsd?: number }): void {
+    if (routing.policy !== undefined) this.routingPolicy = routing.policy;
+    if (routing.confidence !== undefined) this.confidence = routing.confidence;
+    this.internalCostMicroUsd += Math.max(0, Math.round(routing.internalCostMicroUsd ?? 0));
+  }
 
   get headers(): Record<string, string> {
     return this.init.headers;
@@ -148,6 +170,9 @@ export class SqlRequestMeter implements RequestMeter {
       completionTokens,
       usageSource: usage && !result.estimated ? ('upstream' as const) : ('estimated' as const),
       costMicroUsd,
+      internalCostMicroUsd: this.internalCostMicroUsd,
+      routingPolicy: this.routingPolicy,
+      confidence: this.confidence,
       latencyMs: Math.max(0, Math.round(performance.now() - init.startedMs)),
       ttftMs: this.ttftMs,
       status: result.status,
@@ -163,12 +188,14 @@ export class SqlRequestMeter implements RequestMeter {
     for (let attempt = 0; ; attempt++) {
       try {
         await backend.sink.record(row);
+        this.resolveRecorded(true);
         break;
       } catch (err) {
         // an invalid row (RangeError/TypeError from the sink's checks) never succeeds: do not retry it
         const delay = err instanceof RangeError || err instanceof TypeError ? undefined : WRITE_RETRY_DELAYS_MS[attempt];
         if (delay === undefined) {
           logger.error('usage row lost', { request_id: requestId, error: err instanceof Error ? err.message : String(err) });
+          this.resolveRecorded(false);
           break;
         }
         await new Promise((resolve) => setTimeout(resolve, delay));

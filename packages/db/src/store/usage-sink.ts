@@ -5,6 +5,7 @@
  * direct database sink here, a Queue sink on Workers later — and every sink passes the shared
  * suite in usage-sink-conformance.ts. Idempotent replays write no row (DESIGN.md §5).
  */
+import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../database.ts';
 import { type Route, type UsageSource, type UsageStatus, usageAttempts, usageEvents } from '../schema.ts';
 import { chunkRows } from './chunks.ts';
@@ -44,6 +45,10 @@ export interface UsageRecord {
   latencyMs: number;
   ttftMs?: number | null;
   status: UsageStatus;
+  /** The routing policy that chose the route (routed aliases only). */
+  routingPolicy?: string | null;
+  /** The policy's score (cascade confidence or learned prediction), when one was computed. */
+  confidence?: number | null;
   /** @default Date.now() */
   createdAtMs?: number;
   /** @default [] */
@@ -102,6 +107,8 @@ export async function insertUsage(db: Database, row: UsageRecord): Promise<boole
       latencyMs: row.latencyMs,
       ttftMs: row.ttftMs ?? null,
       status: row.status,
+      routingPolicy: row.routingPolicy ?? null,
+      confidence: row.confidence != null && Number.isFinite(row.confidence) ? row.confidence : null,
       createdAtMs: row.createdAtMs ?? Date.now(),
     })
     .onConflictDoNothing({ target: usageEvents.requestId })
@@ -111,6 +118,22 @@ export async function insertUsage(db: Database, row: UsageRecord): Promise<boole
     await db.insert(usageAttempts).values(chunk).onConflictDoNothing();
   }
   return inserted.length === 1;
+}
+
+/**
+ * Adds `microUsd` to a recorded request's `internal_cost_micro_usd` (a shadow run's cost, known
+ * after the row was written).
+ * @returns false when no row has that request id (yet)
+ * @throws RangeError for a negative or fractional amount
+ */
+export async function addInternalCost(db: Database, requestId: string, microUsd: number): Promise<boolean> {
+  assertCount('internal cost', microUsd);
+  const updated = await db
+    .update(usageEvents)
+    .set({ internalCostMicroUsd: sql`${usageEvents.internalCostMicroUsd} + ${microUsd}` })
+    .where(eq(usageEvents.requestId, requestId))
+    .returning({ id: usageEvents.id });
+  return updated.length === 1;
 }
 
 /** The direct database sink (Node, and Workers until the Queue sink exists). */

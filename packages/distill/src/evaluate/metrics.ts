@@ -21,14 +21,8 @@
 
 export type Token = string | number;
 
-/**
- * Words and single punctuation marks of `text` (Unicode letters/digits/underscore runs; every other
- * non-space character alone), the same kind of split as sacrebleu's `13a` tokenizer makes for
- * punctuation. Case is kept (BLEU and ROUGE-L here are case-sensitive).
- */
-export function wordTokens(text: string): string[] {
-  return text.match(/[\p{L}\p{N}_]+|[^\s\p{L}\p{N}_]/gu) ?? [];
-}
+// ROUGE-L and the word split are shared with the router's quality measures (one implementation)
+export { lcsLength, type RougeLResult, rougeL, wordTokens } from '@distillgate/router';
 
 /** n-gram → count; keys join the tokens with U+0001 (never inside a word or a number). */
 function ngramCounts(tokens: readonly Token[], n: number): Map<string, number> {
@@ -79,35 +73,4 @@ export function corpusBleu(pairs: readonly CandidatePair[], maxOrder = 4): BleuR
   const brevityPenalty = c === 0 ? 0 : c > r ? 1 : Math.exp(1 - r / c); // §2.2.2
   const logMean = precisions.some((p) => p === 0) ? Number.NEGATIVE_INFINITY : precisions.reduce((s, p) => s + Math.log(p), 0) / maxOrder;
   return { bleu: brevityPenalty * Math.exp(logMean), precisions, brevityPenalty, candidateLength: c, referenceLength: r };
-}
-
-/** Length of the longest common subsequence, O(|a|·|b|) time, O(|b|) memory. */
-export function lcsLength(a: readonly Token[], b: readonly Token[]): number {
-  let prev = new Array<number>(b.length + 1).fill(0);
-  let row = new Array<number>(b.length + 1).fill(0);
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = a[i - 1] === b[j - 1] ? prev[j - 1]! + 1 : Math.max(prev[j]!, row[j - 1]!);
-    }
-    [prev, row] = [row, prev];
-  }
-  return prev[b.length]!;
-}
-
-export interface RougeLResult {
-  /** P_lcs = LCS / candidate length. */
-  precision: number;
-  /** R_lcs = LCS / reference length. */
-  recall: number;
-  /** F_lcs with β = 1. */
-  f1: number;
-}
-
-/** Sentence-level ROUGE-L of one candidate against one reference (Lin 2004 §3.1). */
-export function rougeL(candidate: readonly Token[], reference: readonly Token[]): RougeLResult {
-  if (candidate.length === 0 || reference.length === 0) return { precision: 0, recall: 0, f1: 0 };
-  const lcs = lcsLength(reference, candidate);
-  const precision = lcs / candidate.length;
-  const recall = lcs / reference.length;
-  return { precision, recall, f1: lcs === 0 ? 0 : (2 * precision * recall) / (precision + recall) };
 }

@@ -122,6 +122,14 @@ export class NodeEdgeProvider implements EdgeProvider {
     }
   }
 
+  busy(model: string): boolean {
+    const state = this.states.get(model);
+    if (!state) return false;
+    let active = 0;
+    for (const v of state.versions.values()) active += v.active;
+    return active >= this.options.maxConcurrent;
+  }
+
   async close(): Promise<void> {
     clearInterval(this.timer);
     await this.worker.close();

@@ -89,21 +89,33 @@ export function createWorkersEdgeProvider(options: WorkersEdgeOptions): WorkersE
     ]),
   );
 
+  /** Generations admitted and not yet released, per model. */
+  const active = new Map<string, number>();
+  const maxConcurrent = options.engine?.maxConcurrent ?? 1;
   return {
     models: (): EdgeModelInfo[] => [...slots.values()].map((slot) => slot.info()),
     has: (model) => slots.has(model),
+    busy: (model) => (active.get(model) ?? 0) >= maxConcurrent,
     memory: (model) => slots.get(model)?.memory ?? null,
 
     async generate(model: string, request: GenerationRequest, signal: AbortSignal): Promise<EdgeGeneration> {
       const slot = slots.get(model);
       if (!slot) throw new EdgeUnavailableError(model, `${model} is not an edge model`);
       const lease = await slot.acquire();
+      let released = false;
+      active.set(model, (active.get(model) ?? 0) + 1);
+      const release = () => {
+        if (released) return;
+        released = true;
+        active.set(model, (active.get(model) ?? 1) - 1);
+        lease.release();
+      };
       try {
         const events = lease.engine.generate(request, signal); // throws 400s and EdgeOverloadedError now
-        signal.addEventListener('abort', lease.release, { once: true }); // even if never iterated
-        return { version: lease.version, events: leased(events, slot, lease.release) };
+        signal.addEventListener('abort', release, { once: true }); // even if never iterated
+        return { version: lease.version, events: leased(events, slot, release) };
       } catch (error) {
-        lease.release();
+        release();
         throw error;
       }
     },

@@ -8,6 +8,7 @@
  *     GET    /keys   POST /keys        GET|PATCH /keys/{id}              POST /keys/{id}/revoke
  *     GET    /prices                   GET|PUT /prices/{model}
  *     GET    /usage                    GET /models                       GET /openapi.json
+ *     GET    /routing                  POST /routing/{alias}/calibrate
  *
  * Order matters: Hono runs handlers in registration order and stops at the first that answers, so
  * the session routes answer before `adminAuth` is reached; any other path meets it first (an
@@ -21,6 +22,7 @@ import { jsonBody } from '../../middleware/json-body/index.ts';
 import { createKeyRoute, getKeyRoute, listKeysRoute, revokeKeyRoute, updateKeyRoute } from './keys.ts';
 import { adminModelsRoute } from './models.ts';
 import { getPriceRoute, listPricesRoute, putPriceRoute } from './prices.ts';
+import { calibrateRoute, listRoutingRoute } from './routing.ts';
 import { loginRoute, logoutRoute } from './session.ts';
 import { adminUsageRoute } from './usage.ts';
 
@@ -53,6 +55,8 @@ export function adminRoutes(deps: GatewayDeps): Hono<GatewayEnv> {
   admin.put('/prices/:model{.+}', body, putPriceRoute(deps));
   admin.get('/usage', adminUsageRoute(deps));
   admin.get('/models', adminModelsRoute(deps));
+  admin.get('/routing', listRoutingRoute(deps));
+  admin.post('/routing/:alias/calibrate', calibrateRoute(deps));
   admin.get('/openapi.json', (c) => c.json(adminOpenApi));
   return admin;
 }

@@ -58,7 +58,13 @@ export function usageRowWire(row: UsageEvent, audience: UsageAudience) {
     created_at_ms: row.createdAtMs,
   };
   if (audience === 'key') return wire;
-  return { ...wire, upstream_member: row.upstreamMember, internal_cost_micro_usd: row.internalCostMicroUsd };
+  return {
+    ...wire,
+    upstream_member: row.upstreamMember,
+    internal_cost_micro_usd: row.internalCostMicroUsd,
+    routing_policy: row.routingPolicy,
+    confidence: row.confidence,
+  };
 }
 
 function totalsWire(sums: Omit<UsageAggregate, 'group'>, audience: UsageAudience) {

@@ -1,0 +1,24 @@
+/**
+ * `GET /admin/v1/routing`: every routed alias (policy, active threshold and where it came from,
+ * last calibration, shadow counts). `POST /admin/v1/routing/{alias}/calibrate`: calibrate the
+ * alias's threshold from its shadow records now (routing/router.ts), then the alias as listed.
+ */
+import { errors } from '@distillgate/protocol';
+import type { Handler } from 'hono';
+import type { GatewayDeps, GatewayEnv } from '../../env.ts';
+
+export function listRoutingRoute(deps: GatewayDeps): Handler<GatewayEnv> {
+  return async (c) => c.json({ object: 'list', data: deps.router ? await deps.router.status(deps.metering?.db) : [] });
+}
+
+/** @throws GatewayError 404 model_not_found for an alias that is not routed */
+export function calibrateRoute(deps: GatewayDeps): Handler<GatewayEnv> {
+  return async (c) => {
+    const alias = c.req.param('alias') ?? '';
+    const router = deps.router;
+    if (!router?.policyOf(alias)) throw errors.modelNotFound(alias);
+    if (deps.metering) await router.calibrate(alias, deps.metering.db);
+    const [status] = await router.status(deps.metering?.db, alias);
+    return c.json(status);
+  };
+}

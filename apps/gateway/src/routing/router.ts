@@ -1,0 +1,234 @@
+/**
+ * The gateway's router for routed aliases (`models.<alias>.policy` rules | cascade | learned):
+ * the routing plan of each request (packages/router `routing/plan.ts`), the shadow sample, and the
+ * alias's active threshold — the configured one until calibration from shadow records replaces it.
+ *
+ * Calibration runs in the background, lazily: a request on an alias whose last calibration is
+ * older than `calibration.everyMs` starts one (the same on Node and Workers, where no timer outlives
+ * a request). It needs `calibration.minRecords` measured shadow records; each result is stored in
+ * `routing_calibrations` and becomes the alias's threshold in this process (isolate).
+ */
+import { type Config, ROUTED_POLICIES, type RoutingAliasConfig, routingAliasSchema } from '@distillgate/config';
+import { type Database, latestCalibration, listShadowRecords, type ShadowRecord, saveCalibration, shadowCounts } from '@distillgate/db';
+import { InvalidGenerationRequestError } from '@distillgate/edge-model/errors';
+import {
+  type Calibration,
+  calibrateThreshold,
+  type Endpoint,
+  type JsonObject,
+  type Logger,
+  planRoute,
+  type RouteFacts,
+  type RoutePlan,
+  type RoutingPolicy,
+} from '@distillgate/router';
+import { toEdgeRequest } from '../edge/request.ts';
+import { learnedFeatures } from './prompt-text.ts';
+
+/** The active threshold of an alias and where it came from. */
+export interface ActiveThreshold {
+  threshold: number;
+  source: 'config' | 'calibration';
+  /** The calibration it came from (source `calibration`). */
+  calibration?: Calibration & { atMs: number };
+}
+
+export interface PlanRequest {
+  endpoint: Endpoint;
+  /** The validated body. */
+  request: JsonObject;
+  keyId: string | null;
+  /** The `x-distillgate-route` request header, or null. */
+  headerRoute: string | null;
+  /** tiktoken estimate of the prompt (admission's). */
+  promptTokens: number;
+}
+
+export class GatewayRouter {
+  private readonly active = new Map<string, ActiveThreshold>();
+  private readonly lastCalibrationMs = new Map<string, number>();
+  private readonly calibrating = new Set<string>();
+
+  /**
+   * @param random uniform [0, 1) draws for the shadow sample (tests pass their own)
+   */
+  constructor(
+    private readonly config: Config,
+    private readonly logger: Logger,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  /** The policy of `model` when it is a routed alias, else undefined. */
+  policyOf(model: string): RoutingPolicy | undefined {
+    const policy = this.config.models[model]?.policy;
+    return policy && (ROUTED_POLICIES as readonly string[]).includes(policy) ? (policy as RoutingPolicy) : undefined;
+  }
+
+  /** Every routed alias. */
+  aliases(): string[] {
+    return Object.keys(this.config.models).filter((alias) => this.policyOf(alias) !== undefined);
+  }
+
+  /** The alias's settings (config `routing.aliases.<alias>`, defaults when absent). */
+  settings(alias: string): RoutingAliasConfig {
+    return this.config.routing.aliases[alias] ?? routingAliasSchema.parse({});
+  }
+
+  threshold(alias: string): ActiveThreshold {
+    const active = this.active.get(alias);
+    if (active) return active;
+    const policy = this.policyOf(alias);
+    const settings = this.settings(alias);
+    return { threshold: policy === 'learned' ? settings.learned.threshold : settings.cascade.threshold, source: 'config' };
+  }
+
+  /** @throws RangeError when `alias` is not routed */
+  plan(alias: string, input: PlanRequest): RoutePlan {
+    const policy = this.policyOf(alias);
+    if (!policy) throw new RangeError(`"${alias}" is not a routed alias`);
+    const settings = this.settings(alias);
+    const facts: RouteFacts = {
+      promptTokens: input.promptTokens,
+      keyId: input.keyId,
+      headerRoute: input.headerRoute,
+      edgeRefusal: edgeRefusal(input.endpoint, input.request),
+    };
+    if (typeof input.request.max_tokens === 'number') facts.maxTokens = input.request.max_tokens;
+    const model = settings.learned.model;
+    return planRoute({
+      policy,
+      rules: settings.rules,
+      facts,
+      cascade: { probeTokens: settings.cascade.probeTokens, signal: settings.cascade.signal },
+      threshold: this.threshold(alias).threshold,
+      ...(model ? { learned: { model, features: learnedFeatures(input.endpoint, input.request) } } : {}),
+    });
+  }
+
+  /** Whether this request is shadowed (a uniform draw against `shadow.share`). */
+  sampleShadow(alias: string): number | null {
+    const share = this.settings(alias).shadow.share;
+    return share > 0 && this.random() < share ? share : null;
+  }
+
+  /**
+   * Starts a calibration of `alias` in the background when one is due.
+   * @param background keeps the task alive after the response (Workers: waitUntil)
+   */
+  maybeCalibrate(alias: string, db: Database, background: (task: Promise<unknown>) => void): void {
+    const settings = this.settings(alias);
+    if (!settings.calibration.enabled || this.calibrating.has(alias)) return;
+    const last = this.lastCalibrationMs.get(alias);
+    if (last !== undefined && Date.now() - last < settings.calibration.everyMs) return;
+    background(this.calibrate(alias, db).catch((err: unknown) => this.logger.error('calibration failed', { alias, error: String(err) })));
+  }
+
+  /**
+   * Calibrates `alias` now from its newest shadow records: with fewer than `minRecords` it adopts
+   * the stored calibration, if any, else keeps the configured threshold.
+   * @returns the calibration applied, or null when there was none
+   */
+  async calibrate(alias: string, db: Database): Promise<(Calibration & { atMs: number }) | null> {
+    const policy = this.policyOf(alias);
+    if (!policy) throw new RangeError(`"${alias}" is not a routed alias`);
+    const { calibration: settings } = this.settings(alias);
+    this.calibrating.add(alias);
+    try {
+      this.lastCalibrationMs.set(alias, Date.now());
+      const rows = await listShadowRecords(db, alias, settings.windowRecords);
+      const records = rows.flatMap((r) => calibrationRecord(r, policy, settings.measure));
+      if (records.length < settings.minRecords) {
+        const stored = await latestCalibration(db, alias);
+        if (!stored || stored.policy !== policy || stored.measure !== settings.measure || stored.target !== settings.target) return null;
+        const adopted = {
+          threshold: stored.threshold ?? Number.POSITIVE_INFINITY,
+          edgeShare: stored.edgeShare,
+          quality: stored.quality,
+          records: stored.records,
+          atMs: stored.createdAtMs,
+        };
+        this.active.set(alias, { threshold: adopted.threshold, source: 'calibration', calibration: adopted });
+        return adopted;
+      }
+      const result = { ...calibrateThreshold(records, settings.target), atMs: Date.now() };
+      const previous = this.active.get(alias)?.calibration;
+      this.active.set(alias, { threshold: result.threshold, source: 'calibration', calibration: result });
+      if (!previous || previous.threshold !== result.threshold || previous.records !== result.records) {
+        await saveCalibration(db, {
+          alias,
+          policy,
+          measure: settings.measure,
+          target: settings.target,
+          threshold: result.threshold,
+          edgeShare: result.edgeShare,
+          quality: result.quality,
+          records: result.records,
+          createdAtMs: result.atMs,
+        });
+        this.logger.info('routing threshold calibrated', {
+          alias,
+          policy,
+          threshold: result.threshold,
+          edge_share: result.edgeShare,
+          quality: result.quality,
+          records: result.records,
+        });
+      }
+      return result;
+    } finally {
+      this.calibrating.delete(alias);
+    }
+  }
+
+  /** The admin view of routed aliases (`RoutingAlias` of the admin OpenAPI document). */
+  async status(db: Database | undefined, only?: string): Promise<JsonObject[]> {
+    const out: JsonObject[] = [];
+    for (const alias of this.aliases()) {
+      if (only !== undefined && alias !== only) continue;
+      const settings = this.settings(alias);
+      const active = this.threshold(alias);
+      out.push({
+        object: 'routing_alias',
+        alias,
+        policy: this.policyOf(alias),
+        threshold: Number.isFinite(active.threshold) ? active.threshold : null,
+        threshold_source: active.source,
+        calibration: active.calibration
+          ? {
+              threshold: Number.isFinite(active.calibration.threshold) ? active.calibration.threshold : null,
+              edge_share: active.calibration.edgeShare,
+              quality: active.calibration.quality,
+              records: active.calibration.records,
+              calibrated_at_ms: active.calibration.atMs,
+            }
+          : null,
+        target: { measure: settings.calibration.measure, quality: settings.calibration.target },
+        cascade: { probe_tokens: settings.cascade.probeTokens, signal: settings.cascade.signal },
+        shadow: { share: settings.shadow.share, ...(db ? await shadowCounts(db, alias) : { recorded: 0, dropped: 0, failed: 0 }) },
+      });
+    }
+    return out;
+  }
+}
+
+/** The edge's refusal of this request (a parameter it cannot serve), or null. */
+function edgeRefusal(endpoint: Endpoint, request: JsonObject): RouteFacts['edgeRefusal'] {
+  try {
+    toEdgeRequest(endpoint, request);
+    return null;
+  } catch (err) {
+    if (err instanceof InvalidGenerationRequestError) return { param: err.param ?? null, message: err.message };
+    throw err;
+  }
+}
+
+/** A shadow record as calibration reads it for `policy` and `measure` (none when it lacks them). */
+function calibrationRecord(row: ShadowRecord, policy: RoutingPolicy, measure: 'q' | 'rouge_l' | 'agreement') {
+  const quality = measure === 'q' ? row.qualityQ : measure === 'rouge_l' ? row.qualityRougeL : row.qualityAgreement;
+  // a request a rule routed never meets the threshold: it says nothing about where to put it
+  if (quality === null || row.rule !== null) return [];
+  // `rules` has no score: calibrate it as a cascade would (what turning the cascade on would give)
+  const score = policy === 'learned' ? row.learnedScore : row.cascadeScore;
+  if (policy === 'learned' && score === null) return [];
+  return [{ score, quality, weight: 1 / row.sampleRate }];
+}
