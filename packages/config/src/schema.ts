@@ -254,6 +254,22 @@ export const routingAliasSchema = z.strictObject({
       everyMs: z.int().positive().default(60_000),
     })
     .prefault({}),
+  /**
+   * Canary decisions for the alias's edge model (channels.json `canary`, Node), from the shadow
+   * records of each version, checked with each calibration: promote when the canary's mean quality
+   * (calibration.measure) is not below live's by more than `maxQualityDrop` with 95 % confidence,
+   * roll back when it is, else keep waiting.
+   */
+  canary: z
+    .strictObject({
+      /** @default true */
+      enabled: z.boolean().default(true),
+      /** Shadow records each version needs before a decision. @default 100 */
+      minRecords: z.int().positive().default(100),
+      /** Largest acceptable loss of mean quality (0..1). @default 0.02 */
+      maxQualityDrop: z.number().min(0).max(1).default(0.02),
+    })
+    .prefault({}),
 });
 
 /** The router's section: settings per routed alias. */

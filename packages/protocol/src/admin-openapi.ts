@@ -246,6 +246,23 @@ const schemas: Record<string, Schema> = {
     },
     'A threshold calibrated from shadow records (the largest edge share meeting the target).',
   ),
+  CanaryCheck: closed(
+    {
+      model: { type: 'string', description: 'The edge model.' },
+      live: { type: 'string', description: 'Live version when checked.' },
+      canary: { type: 'string', description: 'Canary version when checked.' },
+      decision: { type: 'string', enum: ['promote', 'rollback', 'wait'] },
+      difference: { type: ['number', 'null'], description: 'mean quality(canary) − mean quality(live).' },
+      interval: {
+        oneOf: [{ type: 'array', items: { type: 'number' }, minItems: 2, maxItems: 2 }, { type: 'null' }],
+        description: "95 % interval of the difference (Welch's normal approximation).",
+      },
+      live_records: int('Shadow records of the live version.'),
+      canary_records: int('Shadow records of the canary version.'),
+      checked_at_ms: int('ms since the Unix epoch'),
+    },
+    "The last canary check of the alias's edge model (shadow records of both versions).",
+  ),
   RoutingAlias: closed(
     {
       object: constant('routing_alias'),
@@ -262,6 +279,7 @@ const schemas: Record<string, Schema> = {
         dropped: int('Shadow runs dropped (edge busy, no pool member).'),
         failed: int('Shadow runs that failed.'),
       }),
+      canary: { oneOf: [ref('CanaryCheck'), { type: 'null' }] },
     },
     'A routed alias: its policy, active threshold, calibration and shadow counts.',
   ),
@@ -391,7 +409,7 @@ export const adminOpenApi = {
     },
     '/admin/v1/routing/{alias}/calibrate': {
       post: {
-        summary: "Calibrate the alias's threshold from its shadow records now",
+        summary: "Calibrate the alias's threshold and check its edge model's canary from the shadow records now",
         parameters: [pathParam('alias', 'A routed alias')],
         responses: { 200: json(ref('RoutingAlias'), 'The alias after calibration.'), ...errorsFor('401', '404', '503') },
       },

@@ -6,6 +6,7 @@ export { type BreakerState, countsAgainstMember, MemberState } from './pool/memb
 export { UpstreamPool } from './pool/pool.ts';
 export { fetchWaiting, parseWaiting, type WaitingScrape } from './pool/waiting-scrape.ts';
 export * from './routing/calibration.ts';
+export * from './routing/canary.ts';
 export * from './routing/confidence.ts';
 export * from './routing/learned.ts';
 export * from './routing/pair.ts';

@@ -56,6 +56,17 @@ export interface EdgeProvider {
    * ≥ `maxConcurrent`): the router's shadow runs, the lowest priority, are dropped then.
    */
   busy(model: string): boolean;
+  /**
+   * The versions of `model` now serving: live and canary (manifest versions), or null when its
+   * channels cannot be read. Only where channels.json is a local file (Node); absent elsewhere.
+   */
+  channels?(model: string): { live: string; canary: string | null } | null;
+  /**
+   * Ends `model`'s canary: `promote` makes it live, `rollback` drops it; channels.json is rewritten
+   * atomically and re-read. Only where `channels` exists.
+   * @throws Error when the model has no canary or the file cannot be written
+   */
+  settleCanary?(model: string, decision: 'promote' | 'rollback'): Promise<void>;
   /** Stops workers and releases sessions. */
   close(): Promise<void>;
 }

@@ -126,7 +126,11 @@ function afterRoutedResponse(
     const shadow = { deps, alias: routing.alias, sampleRate, endpoint: ctx.endpoint, request: ctx.request, requestId: ctx.requestId };
     deps.metering.background(runShadow({ ...shadow, targets, servedRoute, rule, meter: ctx.meter }));
   }
-  deps.router.maybeCalibrate(routing.alias, deps.metering.db, (task) => deps.metering.background(task));
+  deps.router.maybeCalibrate(routing.alias, {
+    db: deps.metering.db,
+    ...(deps.edge ? { edge: deps.edge } : {}),
+    background: (task) => deps.metering.background(task),
+  });
 }
 
 /**

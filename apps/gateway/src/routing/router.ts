@@ -6,22 +6,27 @@
  * Calibration runs in the background, lazily: a request on an alias whose last calibration is
  * older than `calibration.everyMs` starts one (the same on Node and Workers, where no timer outlives
  * a request). It needs `calibration.minRecords` measured shadow records; each result is stored in
- * `routing_calibrations` and becomes the alias's threshold in this process (isolate).
+ * `routing_calibrations` and becomes the alias's threshold in this process (isolate). The same
+ * cycle judges a canary of the alias's edge model from the same records (Node: channels.json).
  */
 import { type Config, ROUTED_POLICIES, type RoutingAliasConfig, routingAliasSchema } from '@distillgate/config';
 import { type Database, latestCalibration, listShadowRecords, type ShadowRecord, saveCalibration, shadowCounts } from '@distillgate/db';
 import { InvalidGenerationRequestError } from '@distillgate/edge-model/errors';
 import {
   type Calibration,
+  type CanaryVerdict,
   calibrateThreshold,
+  canaryVerdict,
   type Endpoint,
   type JsonObject,
   type Logger,
   planRoute,
+  type QualityMeasure,
   type RouteFacts,
   type RoutePlan,
   type RoutingPolicy,
 } from '@distillgate/router';
+import type { EdgeProvider } from '../edge/provider.ts';
 import { toEdgeRequest } from '../edge/request.ts';
 import { learnedFeatures } from './prompt-text.ts';
 
@@ -48,6 +53,8 @@ export class GatewayRouter {
   private readonly active = new Map<string, ActiveThreshold>();
   private readonly lastCalibrationMs = new Map<string, number>();
   private readonly calibrating = new Set<string>();
+  /** The last canary check per alias (admin view). */
+  private readonly canaryChecks = new Map<string, CanaryVerdict & { model: string; live: string; canary: string; checkedAtMs: number }>();
 
   /**
    * @param random uniform [0, 1) draws for the shadow sample (tests pass their own)
@@ -112,15 +119,46 @@ export class GatewayRouter {
   }
 
   /**
-   * Starts a calibration of `alias` in the background when one is due.
+   * Starts the alias's periodic work in the background when due (every `calibration.everyMs`):
+   * threshold calibration, then the canary check of its edge model.
    * @param background keeps the task alive after the response (Workers: waitUntil)
    */
-  maybeCalibrate(alias: string, db: Database, background: (task: Promise<unknown>) => void): void {
+  maybeCalibrate(alias: string, parts: { db: Database; edge?: EdgeProvider; background: (task: Promise<unknown>) => void }): void {
     const settings = this.settings(alias);
-    if (!settings.calibration.enabled || this.calibrating.has(alias)) return;
+    if (this.calibrating.has(alias)) return;
     const last = this.lastCalibrationMs.get(alias);
     if (last !== undefined && Date.now() - last < settings.calibration.everyMs) return;
-    background(this.calibrate(alias, db).catch((err: unknown) => this.logger.error('calibration failed', { alias, error: String(err) })));
+    this.lastCalibrationMs.set(alias, Date.now());
+    const work = async () => {
+      if (settings.calibration.enabled) await this.calibrate(alias, parts.db);
+      if (settings.canary.enabled && parts.edge) await this.checkCanary(alias, parts.db, parts.edge);
+    };
+    parts.background(work().catch((err: unknown) => this.logger.error('routing calibration failed', { alias, error: String(err) })));
+  }
+
+  /**
+   * Promotes or rolls back the canary of the alias's edge model from the shadow records of its live
+   * and canary versions (packages/router `routing/canary.ts`), where the edge provider can change
+   * channels (Node).
+   * @returns the verdict, or null when there is no canary to judge
+   */
+  async checkCanary(alias: string, db: Database, edge: EdgeProvider): Promise<CanaryVerdict | null> {
+    const target = this.config.models[alias]?.targets[0];
+    const model = target && 'edge' in target ? target.edge : undefined;
+    const channels = model ? edge.channels?.(model) : null;
+    if (!model || !channels?.canary || !edge.settleCanary) return null;
+    const { calibration, canary } = this.settings(alias);
+    const rows = await listShadowRecords(db, alias, calibration.windowRecords);
+    const qualities = (version: string) =>
+      rows.flatMap((r) => {
+        const q = qualityOf(r, calibration.measure);
+        return r.studentVersion === version && q !== null ? [q] : [];
+      });
+    const verdict = canaryVerdict(qualities(channels.live), qualities(channels.canary), canary);
+    this.canaryChecks.set(alias, { ...verdict, model, live: channels.live, canary: channels.canary, checkedAtMs: Date.now() });
+    this.logger.info('edge canary checked', { alias, model, live: channels.live, canary: channels.canary, ...verdict });
+    if (verdict.decision !== 'wait') await edge.settleCanary(model, verdict.decision);
+    return verdict;
   }
 
   /**
@@ -131,10 +169,10 @@ export class GatewayRouter {
   async calibrate(alias: string, db: Database): Promise<(Calibration & { atMs: number }) | null> {
     const policy = this.policyOf(alias);
     if (!policy) throw new RangeError(`"${alias}" is not a routed alias`);
+    if (policy === 'rules') return null; // no threshold to calibrate
     const { calibration: settings } = this.settings(alias);
     this.calibrating.add(alias);
     try {
-      this.lastCalibrationMs.set(alias, Date.now());
       const rows = await listShadowRecords(db, alias, settings.windowRecords);
       const records = rows.flatMap((r) => calibrationRecord(r, policy, settings.measure));
       if (records.length < settings.minRecords) {
@@ -205,6 +243,7 @@ export class GatewayRouter {
         target: { measure: settings.calibration.measure, quality: settings.calibration.target },
         cascade: { probe_tokens: settings.cascade.probeTokens, signal: settings.cascade.signal },
         shadow: { share: settings.shadow.share, ...(db ? await shadowCounts(db, alias) : { recorded: 0, dropped: 0, failed: 0 }) },
+        canary: canaryView(this.canaryChecks.get(alias)),
       });
     }
     return out;
@@ -222,12 +261,30 @@ function edgeRefusal(endpoint: Endpoint, request: JsonObject): RouteFacts['edgeR
   }
 }
 
+function canaryView(check: (CanaryVerdict & { model: string; live: string; canary: string; checkedAtMs: number }) | undefined) {
+  if (!check) return null;
+  return {
+    model: check.model,
+    live: check.live,
+    canary: check.canary,
+    decision: check.decision,
+    difference: check.difference,
+    interval: check.interval,
+    live_records: check.liveRecords,
+    canary_records: check.canaryRecords,
+    checked_at_ms: check.checkedAtMs,
+  };
+}
+
+function qualityOf(row: ShadowRecord, measure: QualityMeasure): number | null {
+  return measure === 'q' ? row.qualityQ : measure === 'rouge_l' ? row.qualityRougeL : row.qualityAgreement;
+}
+
 /** A shadow record as calibration reads it for `policy` and `measure` (none when it lacks them). */
-function calibrationRecord(row: ShadowRecord, policy: RoutingPolicy, measure: 'q' | 'rouge_l' | 'agreement') {
-  const quality = measure === 'q' ? row.qualityQ : measure === 'rouge_l' ? row.qualityRougeL : row.qualityAgreement;
+function calibrationRecord(row: ShadowRecord, policy: RoutingPolicy, measure: QualityMeasure) {
+  const quality = qualityOf(row, measure);
   // a request a rule routed never meets the threshold: it says nothing about where to put it
   if (quality === null || row.rule !== null) return [];
-  // `rules` has no score: calibrate it as a cascade would (what turning the cascade on would give)
   const score = policy === 'learned' ? row.learnedScore : row.cascadeScore;
   if (policy === 'learned' && score === null) return [];
   return [{ score, quality, weight: 1 / row.sampleRate }];

@@ -509,7 +509,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Calibrate the alias's threshold from its shadow records now */
+        /** Calibrate the alias's threshold and check its edge model's canary from the shadow records now */
         post: {
             parameters: {
                 query?: never;
@@ -1064,6 +1064,27 @@ export interface components {
             /** @description ms since the Unix epoch */
             calibrated_at_ms: number;
         };
+        /** @description The last canary check of the alias's edge model (shadow records of both versions). */
+        CanaryCheck: {
+            /** @description The edge model. */
+            model: string;
+            /** @description Live version when checked. */
+            live: string;
+            /** @description Canary version when checked. */
+            canary: string;
+            /** @enum {string} */
+            decision: "promote" | "rollback" | "wait";
+            /** @description mean quality(canary) − mean quality(live). */
+            difference: number | null;
+            /** @description 95 % interval of the difference (Welch's normal approximation). */
+            interval: number[] | null;
+            /** @description Shadow records of the live version. */
+            live_records: number;
+            /** @description Shadow records of the canary version. */
+            canary_records: number;
+            /** @description ms since the Unix epoch */
+            checked_at_ms: number;
+        };
         /** @description A routed alias: its policy, active threshold, calibration and shadow counts. */
         RoutingAlias: {
             /** @constant */
@@ -1095,6 +1116,7 @@ export interface components {
                 /** @description Shadow runs that failed. */
                 failed: number;
             };
+            canary: components["schemas"]["CanaryCheck"] | null;
         };
         /** @description Every routed alias (policy rules, cascade or learned). */
         RoutingAliasList: {

@@ -18,7 +18,8 @@
  *   request; a failed version is retried only after channels.json changes (or a restart). A dead
  *   worker thread fails what ran on it and is restarted by the next request.
  */
-import { resolve } from 'node:path';
+import { rename, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import type { EdgeConfig } from '@distillgate/config';
 import type { GenerationRequest } from '@distillgate/edge-model';
 import type { Logger } from '@distillgate/router';
@@ -128,6 +129,28 @@ export class NodeEdgeProvider implements EdgeProvider {
     let active = 0;
     for (const v of state.versions.values()) active += v.active;
     return active >= this.options.maxConcurrent;
+  }
+
+  channels(model: string): { live: string; canary: string | null } | null {
+    const channel = this.states.get(model)?.channel.state;
+    return channel?.ok ? { live: channel.version, canary: channel.canary?.version ?? null } : null;
+  }
+
+  async settleCanary(model: string, decision: 'promote' | 'rollback'): Promise<void> {
+    const state = this.states.get(model);
+    const channel = state?.channel.state;
+    if (!state || !channel?.ok || !channel.canary) throw new Error(`${model} has no canary to ${decision}`);
+    const live = decision === 'promote' ? channel.canary.folder : channel.live;
+    const file = join(this.modelsDir, model, 'channels.json');
+    const temporary = `${file}.${process.pid}.tmp`;
+    await writeFile(temporary, `${JSON.stringify({ live, canary: null }, null, 2)}\n`);
+    await rename(temporary, file); // atomic: a reader sees the old file or the new one
+    this.options.logger.info(decision === 'promote' ? 'edge canary promoted' : 'edge canary rolled back', {
+      model,
+      live: decision === 'promote' ? channel.canary.version : channel.version,
+      canary: channel.canary.version,
+    });
+    await this.refresh();
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,8 @@
 /**
  * `GET /admin/v1/routing`: every routed alias (policy, active threshold and where it came from,
- * last calibration, shadow counts). `POST /admin/v1/routing/{alias}/calibrate`: calibrate the
- * alias's threshold from its shadow records now (routing/router.ts), then the alias as listed.
+ * last calibration, last canary check, shadow counts). `POST /admin/v1/routing/{alias}/calibrate`:
+ * calibrate the alias's threshold and check its edge model's canary from the shadow records now
+ * (routing/router.ts), then the alias as listed.
  */
 import { errors } from '@distillgate/protocol';
 import type { Handler } from 'hono';
@@ -17,7 +18,10 @@ export function calibrateRoute(deps: GatewayDeps): Handler<GatewayEnv> {
     const alias = c.req.param('alias') ?? '';
     const router = deps.router;
     if (!router?.policyOf(alias)) throw errors.modelNotFound(alias);
-    if (deps.metering) await router.calibrate(alias, deps.metering.db);
+    if (deps.metering) {
+      await router.calibrate(alias, deps.metering.db);
+      if (deps.edge && router.settings(alias).canary.enabled) await router.checkCanary(alias, deps.metering.db, deps.edge);
+    }
     const [status] = await router.status(deps.metering?.db, alias);
     return c.json(status);
   };
