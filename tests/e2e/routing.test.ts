@@ -10,10 +10,14 @@
  * −1.4 (KJV, the corpus's best-learnt register) and −2.4 (character noise); the threshold −1.9 sits
  * between them.
  */
-import { mkdtempSync } from 'node:fs';
+
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { learnedRouterModelSchema } from '@distillgate/config';
 import { type NodeDatabase, openNodeDatabase } from '@distillgate/db/node';
+import { predictQuality, predictVector, trainLearnedRouter } from '@distillgate/router';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GatewayProcess, startGatewayProcess } from '../support/gateway-process.ts';
 import { type GpuWorkerProcess, startGpuWorkerProcess } from '../support/gpu-worker-process.ts';
@@ -29,16 +33,31 @@ const THRESHOLD = -1.9;
 /** Prompts for the shadow runs (a mix of registers and noise). */
 const SHADOW_PROMPTS = [CONFIDENT, UNSURE, 'hacker n.', 'The committee said on Monday that', 'CYNIC, n.', 'Xylophone quantum 7 4 9 ??'];
 
+/** A learned router that rates scripture above noise (trained here on four examples). */
+const LEARNED = trainLearnedRouter(
+  [
+    { features: { text: 'And God said unto Noah' }, quality: 0.95 },
+    { features: { text: 'the LORD thy God' }, quality: 0.9 },
+    { features: { text: 'qq ## 77 zz' }, quality: 0.1 },
+    { features: { text: '@@ 12 kk 99' }, quality: 0.05 },
+  ],
+  { hashBuckets: 16 },
+);
+/** Between the two prompts' predictions. */
+const LEARNED_THRESHOLD =
+  (predictQuality(LEARNED, { text: CONFIDENT, maxTokens: 16 }) + predictQuality(LEARNED, { text: UNSURE, maxTokens: 16 })) / 2;
+
 const cascade = () => ({ policy: 'cascade', targets: [{ edge: STUDENT }, { upstream: 'teacher' }] });
 
 describe.skipIf(edgeSkipReason() !== null)('routing with the real student and teacher', () => {
   let worker: GpuWorkerProcess;
   let gateway: GatewayProcess;
   let db: NodeDatabase;
+  let file: string;
 
   beforeAll(async () => {
     worker = await startGpuWorkerProcess(['--models-dir', 'models', '--model', TEACHER]);
-    const file = join(mkdtempSync(join(tmpdir(), 'distillgate-routing-')), 'distillgate.sqlite');
+    file = join(mkdtempSync(join(tmpdir(), 'distillgate-routing-')), 'distillgate.sqlite');
     gateway = await startGatewayProcess(
       {
         upstreams: [{ name: 'teacher', baseUrl: `${worker.url}/v1`, models: [TEACHER], version: '0.1.0', contextLength: 256 }],
@@ -47,6 +66,7 @@ describe.skipIf(edgeSkipReason() !== null)('routing with the real student and te
           auto: cascade(),
           shadowed: cascade(),
           ruled: { policy: 'rules', targets: [{ edge: STUDENT }, { upstream: 'teacher' }] },
+          learned: { policy: 'learned', targets: [{ edge: STUDENT }, { upstream: 'teacher' }] },
         },
         routing: {
           aliases: {
@@ -57,6 +77,7 @@ describe.skipIf(edgeSkipReason() !== null)('routing with the real student and te
               calibration: { minRecords: SHADOW_PROMPTS.length, target: 0.9, everyMs: 3_600_000 },
             },
             ruled: { rules: { maxPromptTokens: 8 } },
+            learned: { learned: { model: LEARNED, threshold: LEARNED_THRESHOLD }, calibration: { enabled: false } },
           },
         },
         metering: {
@@ -160,6 +181,19 @@ describe.skipIf(edgeSkipReason() !== null)('routing with the real student and te
     await expectError(await complete('auto', CONFIDENT, {}, { 'x-distillgate-route': 'gpu' }), 400, 'invalid_value', 'x-distillgate-route');
   });
 
+  it('learned: the prediction on the prompt picks the route, before any model runs', async () => {
+    const edge = await complete('learned', CONFIDENT);
+    expect(edge.headers.get('x-distillgate-route')).toBe('edge');
+    expect(Number(edge.headers.get('x-distillgate-confidence'))).toBeCloseTo(
+      predictQuality(LEARNED, { text: CONFIDENT, maxTokens: 16 }),
+      4,
+    );
+    const pool = await complete('learned', UNSURE);
+    expect(pool.headers.get('x-distillgate-route')).toBe('pool');
+    expect(pool.headers.get('x-distillgate-policy')).toBe('learned');
+    expect((await usageRow(pool)).confidence).toBeCloseTo(predictQuality(LEARNED, { text: UNSURE, maxTokens: 16 }), 9);
+  });
+
   it('records shadow runs and calibrates the threshold a brute-force sweep over the same records picks', async () => {
     const responses = [];
     for (const prompt of SHADOW_PROMPTS) responses.push(await complete('shadowed', prompt, { max_tokens: 8 }));
@@ -209,6 +243,25 @@ describe.skipIf(edgeSkipReason() !== null)('routing with the real student and te
     expect(status.threshold).toBe(status.calibration.threshold);
     const stored = db.sqlite.prepare("SELECT * FROM routing_calibrations WHERE alias = 'shadowed'").all();
     expect(stored.length).toBeGreaterThanOrEqual(1);
+
+    // the learned router can be fitted on these records (features kept, never the prompt text)
+    expect(rows.every((r) => !JSON.stringify(r).includes('committee'))).toBe(true);
+    const out = join(mkdtempSync(join(tmpdir(), 'distillgate-router-')), 'learned.json');
+    execFileSync(process.execPath, [
+      '--import',
+      'tsx',
+      'scripts/train-router.ts',
+      '--database',
+      file,
+      '--alias',
+      'shadowed',
+      '--min-records',
+      '4',
+      '--out',
+      out,
+    ]);
+    const model = learnedRouterModelSchema.parse(JSON.parse(readFileSync(out, 'utf8')));
+    for (const row of rows) expect(predictVector(model, JSON.parse(row.prompt_features))).toBeGreaterThan(0);
   });
 
   it('promotes a canary student version from the shadow records of both versions', async () => {

@@ -182,14 +182,20 @@ export const distillSchema = z.strictObject({
 });
 
 /** A learned router model (packages/router `routing/learned.ts`), written by `npm run eval:routing`. */
-export const learnedRouterModelSchema = z.strictObject({
-  featureVersion: z.literal(1),
-  hashBuckets: z.int().min(0).max(4096),
-  mean: z.array(z.number()),
-  scale: z.array(z.number().positive()),
-  weights: z.array(z.number()),
-  bias: z.number(),
-});
+export const learnedRouterModelSchema = z
+  .strictObject({
+    /** Feature layout 1: 9 dense features (router `prompt-features.ts` DENSE_FEATURES) + hashed words. */
+    featureVersion: z.literal(1),
+    hashBuckets: z.int().min(0).max(4096),
+    mean: z.array(z.number()).length(9),
+    scale: z.array(z.number().positive()).length(9),
+    weights: z.array(z.number()),
+    bias: z.number(),
+  })
+  .refine((m) => m.weights.length === m.mean.length + m.hashBuckets, {
+    message: 'weights must have one entry per feature: 9 dense + hashBuckets',
+    path: ['weights'],
+  });
 
 /** Routing settings of one routed alias (`models.<alias>.policy` rules | cascade | learned). */
 export const routingAliasSchema = z.strictObject({

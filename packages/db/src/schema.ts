@@ -253,6 +253,12 @@ export const shadowRecords = sqliteTable(
     cascadeScore: real('cascade_score'),
     /** The learned router's predicted quality, when the alias has a model. */
     learnedScore: real('learned_score'),
+    /**
+     * The request's raw prompt-feature vector (router `prompt-features.ts`, layout 1, 64 hash
+     * buckets) as JSON: what `npm run routing:train` fits the learned router on. Counts and shares
+     * only, never the prompt's text.
+     */
+    promptFeatures: text('prompt_features', { mode: 'json' }).$type<number[]>(),
     /** Teacher-judged quality q of the student's answer. */
     qualityQ: real('quality_q'),
     qualityRougeL: real('quality_rouge_l'),

@@ -13,7 +13,16 @@
  */
 import { addInternalCost, recordShadow } from '@distillgate/db';
 import { costMicroUsd } from '@distillgate/metering';
-import { type Endpoint, type JsonObject, measurePair, type PoolTarget, predictQuality, type Target } from '@distillgate/router';
+import {
+  DEFAULT_HASH_BUCKETS,
+  type Endpoint,
+  type JsonObject,
+  measurePair,
+  type PoolTarget,
+  predictQuality,
+  promptFeatures,
+  type Target,
+} from '@distillgate/router';
 import type { GatewayDeps } from '../env.ts';
 import type { RequestMeter } from '../metering/meter.ts';
 import { gatewayPairModels } from './pair-models.ts';
@@ -86,6 +95,7 @@ export async function runShadow(input: ShadowInput): Promise<void> {
       costMicroUsd({ prompt_tokens: prompt, completion_tokens: m.teacher.ids.length }, prices.price(teacher.model)) +
       costMicroUsd({ prompt_tokens: prompt + m.student.ids.length, completion_tokens: 1 }, prices.price(teacher.model));
     const model = settings.learned.model;
+    const features = learnedFeatures(input.endpoint, input.request);
     await recordShadow(db, {
       ...base,
       status: 'recorded',
@@ -93,7 +103,8 @@ export async function runShadow(input: ShadowInput): Promise<void> {
       studentVersion,
       teacherModel: teacher.model,
       cascadeScore: m.cascadeScore,
-      learnedScore: model ? predictQuality(model, learnedFeatures(input.endpoint, input.request)) : null,
+      learnedScore: model ? predictQuality(model, features) : null,
+      promptFeatures: promptFeatures(features, DEFAULT_HASH_BUCKETS),
       qualityQ: m.quality.q,
       qualityRougeL: m.quality.rougeL,
       qualityAgreement: m.quality.agreement,

@@ -40,3 +40,13 @@ describe('learned router', () => {
     expect(() => predictQuality({ ...model, weights: model.weights.slice(1) }, { text: 'a' })).toThrow(RangeError);
   });
 });
+
+describe('learned router model in config', () => {
+  it('the config schema accepts a trained model and refuses one whose vectors do not fit layout 1', async () => {
+    const { learnedRouterModelSchema } = await import('@distillgate/config');
+    const model = trainLearnedRouter([{ features: { text: 'a b' }, quality: 0.5 }], { hashBuckets: 4 });
+    expect(learnedRouterModelSchema.parse(model)).toEqual(model);
+    expect(learnedRouterModelSchema.safeParse({ ...model, weights: [1] }).success).toBe(false);
+    expect(DENSE_FEATURES).toHaveLength(learnedRouterModelSchema.parse(model).mean.length);
+  });
+});

@@ -9,7 +9,7 @@
  * The model is plain JSON (config `routing.aliases.<alias>.learned.model`), so Node and Workers
  * run the same numbers with no file to load.
  */
-import { DENSE_FEATURES, type PromptFeatureInput, promptFeatures } from './prompt-features.ts';
+import { DEFAULT_HASH_BUCKETS, DENSE_FEATURES, type PromptFeatureInput, promptFeatures } from './prompt-features.ts';
 
 /** A trained model, as stored in config. */
 export interface LearnedRouterModel {
@@ -31,7 +31,7 @@ export interface TrainingExample {
 }
 
 export interface TrainOptions {
-  /** @default 64 */
+  /** @default DEFAULT_HASH_BUCKETS (64) */
   hashBuckets?: number;
   /** L2 strength λ (loss + λ/2·‖w‖² per example). @default 0.01 */
   l2?: number;
@@ -53,16 +53,36 @@ function standardise(raw: readonly number[], mean: readonly number[], scale: rea
  * @throws RangeError for no examples or a quality outside [0, 1]
  */
 export function trainLearnedRouter(examples: readonly TrainingExample[], options: TrainOptions = {}): LearnedRouterModel {
+  const hashBuckets = options.hashBuckets ?? DEFAULT_HASH_BUCKETS;
+  return trainOnVectors(
+    examples.map((e) => ({ features: promptFeatures(e.features, hashBuckets), quality: e.quality })),
+    { ...options, hashBuckets },
+  );
+}
+
+/**
+ * The same training on raw feature vectors already computed with `promptFeatures(…, hashBuckets)`
+ * (shadow records store them, never the prompt text).
+ * @param examples each `features` of length DENSE_FEATURES.length + options.hashBuckets
+ * @throws RangeError for no examples, a vector of the wrong length, or a quality outside [0, 1]
+ */
+export function trainOnVectors(
+  examples: readonly { features: readonly number[]; quality: number }[],
+  options: TrainOptions = {},
+): LearnedRouterModel {
   if (examples.length === 0) throw new RangeError('the learned router needs at least one training example');
-  const hashBuckets = options.hashBuckets ?? 64;
+  const hashBuckets = options.hashBuckets ?? DEFAULT_HASH_BUCKETS;
   const l2 = options.l2 ?? 0.01;
   const steps = options.steps ?? 400;
   const lr = options.learningRate ?? 0.5;
+  const d = DENSE_FEATURES.length;
+  const dim = d + hashBuckets;
   const raw = examples.map((e) => {
     if (!(e.quality >= 0 && e.quality <= 1)) throw new RangeError(`quality must be in [0, 1], got ${e.quality}`);
-    return promptFeatures(e.features, hashBuckets);
+    if (e.features.length !== dim)
+      throw new RangeError(`a feature vector has ${e.features.length} entries, layout 1 with ${hashBuckets} buckets has ${dim}`);
+    return e.features;
   });
-  const d = DENSE_FEATURES.length;
   const mean = new Array<number>(d).fill(0);
   const scale = new Array<number>(d).fill(0);
   for (const x of raw) for (let i = 0; i < d; i++) mean[i]! += x[i]! / raw.length;
@@ -70,7 +90,6 @@ export function trainLearnedRouter(examples: readonly TrainingExample[], options
   for (let i = 0; i < d; i++) scale[i] = Math.sqrt(scale[i]!) || 1;
   const xs = raw.map((x) => standardise(x, mean, scale));
   const ys = examples.map((e) => e.quality);
-  const dim = d + hashBuckets;
   const w = new Array<number>(dim).fill(0);
   // start at the mean label: the model before any feature is the base rate
   const base = Math.min(1 - 1e-6, Math.max(1e-6, ys.reduce((s, y) => s + y, 0) / ys.length));
@@ -97,13 +116,22 @@ export function trainLearnedRouter(examples: readonly TrainingExample[], options
  * @throws RangeError when the model's vector lengths do not match its feature layout
  */
 export function predictQuality(model: LearnedRouterModel, input: PromptFeatureInput): number {
+  return predictVector(model, promptFeatures(input, model.hashBuckets));
+}
+
+/**
+ * The same from a raw feature vector (`promptFeatures(…, model.hashBuckets)`, e.g. a shadow record's).
+ * @throws RangeError when the model or the vector does not match the feature layout
+ */
+export function predictVector(model: LearnedRouterModel, raw: readonly number[]): number {
   const d = DENSE_FEATURES.length;
-  if (model.mean.length !== d || model.scale.length !== d || model.weights.length !== d + model.hashBuckets) {
+  const dim = d + model.hashBuckets;
+  if (model.mean.length !== d || model.scale.length !== d || model.weights.length !== dim || raw.length !== dim) {
     throw new RangeError(
-      `learned router model does not match feature layout ${model.featureVersion} (${d} dense + ${model.hashBuckets} buckets)`,
+      `learned router model or vector does not match feature layout ${model.featureVersion} (${d} dense + ${model.hashBuckets} buckets)`,
     );
   }
-  const x = standardise(promptFeatures(input, model.hashBuckets), model.mean, model.scale);
+  const x = standardise(raw, model.mean, model.scale);
   let z = model.bias;
   for (let i = 0; i < x.length; i++) z += model.weights[i]! * x[i]!;
   return sigmoid(z);

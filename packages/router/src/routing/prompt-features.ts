@@ -22,6 +22,9 @@ export const DENSE_FEATURES = [
   'ln_max_tokens',
 ] as const;
 
+/** Hash buckets of the learned router's default layout, and of the vectors shadow records store. */
+export const DEFAULT_HASH_BUCKETS = 64;
+
 /** What the features are computed from. */
 export interface PromptFeatureInput {
   /** The prompt text: a completion prompt, or the chat messages' contents joined by newlines. */

@@ -1,0 +1,1 @@
+ALTER TABLE `shadow_records` ADD `prompt_features` text;
