@@ -195,14 +195,17 @@ describe.skipIf(edgeSkipReason() !== null)('routing with the real student and te
   });
 
   it('records shadow runs and calibrates the threshold a brute-force sweep over the same records picks', async () => {
-    const responses = [];
-    for (const prompt of SHADOW_PROMPTS) responses.push(await complete('shadowed', prompt, { max_tokens: 8 }));
-    expect(responses.every((r) => r.status === 200)).toBe(true);
-    let rows: Json[] = [];
-    for (let i = 0; i < 600 && rows.length < SHADOW_PROMPTS.length; i++) {
-      rows = db.sqlite.prepare("SELECT * FROM shadow_records WHERE alias = 'shadowed'").all() as Json[];
-      await new Promise((r) => setTimeout(r, 100));
+    const shadows = () => db.sqlite.prepare("SELECT * FROM shadow_records WHERE alias = 'shadowed' ORDER BY id").all() as Json[];
+    const waitForShadows = async (n: number) => {
+      for (let i = 0; i < 600 && shadows().length < n; i++) await new Promise((r) => setTimeout(r, 50));
+      return shadows();
+    };
+    // one at a time: shadow runs take one slot per process, a second one meanwhile is dropped
+    for (const [i, prompt] of SHADOW_PROMPTS.entries()) {
+      expect((await complete('shadowed', prompt, { max_tokens: 8 })).status).toBe(200);
+      await waitForShadows(i + 1);
     }
+    const rows = shadows();
     expect(rows).toHaveLength(SHADOW_PROMPTS.length);
     for (const row of rows) {
       expect(row).toMatchObject({ status: 'recorded', sample_rate: 1, policy: 'cascade', student_model: STUDENT, teacher_model: TEACHER });
@@ -262,6 +265,29 @@ describe.skipIf(edgeSkipReason() !== null)('routing with the real student and te
     ]);
     const model = learnedRouterModelSchema.parse(JSON.parse(readFileSync(out, 'utf8')));
     for (const row of rows) expect(predictVector(model, JSON.parse(row.prompt_features))).toBeGreaterThan(0);
+  });
+
+  it('a burst of sampled requests gets one shadow record each: measured, or dropped and counted', async () => {
+    const before = db.sqlite.prepare("SELECT count(*) n FROM shadow_records WHERE alias = 'shadowed'").get() as Json;
+    const burst = await Promise.all(SHADOW_PROMPTS.slice(0, 4).map((p) => complete('shadowed', p, { max_tokens: 4 })));
+    const ids = burst.map((r) => r.headers.get('x-request-id'));
+    let rows: Json[] = [];
+    for (let i = 0; i < 600 && rows.length < ids.length; i++) {
+      rows = db.sqlite.prepare(`SELECT * FROM shadow_records WHERE request_id IN (${ids.map(() => '?').join(',')})`).all(...ids) as Json[];
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(rows).toHaveLength(4);
+    for (const row of rows) {
+      expect(['recorded', 'dropped']).toContain(row.status);
+      if (row.status === 'dropped') expect(['another shadow run in flight', 'edge busy']).toContain(row.detail);
+    }
+    const after = db.sqlite.prepare("SELECT count(*) n FROM shadow_records WHERE alias = 'shadowed'").get() as Json;
+    expect(after.n - before.n).toBe(4);
+    const status = (await (
+      await fetch(`${gateway.url}/admin/v1/routing`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+    ).json()) as Json;
+    const shadowed = status.data.find((a: Json) => a.alias === 'shadowed');
+    expect(shadowed.shadow.recorded + shadowed.shadow.dropped + shadowed.shadow.failed).toBe(after.n);
   });
 
   it('promotes a canary student version from the shadow records of both versions', async () => {

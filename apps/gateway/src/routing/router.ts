@@ -112,10 +112,28 @@ export class GatewayRouter {
     });
   }
 
-  /** Whether this request is shadowed (a uniform draw against `shadow.share`). */
+  /** Whether this request is shadowed (a uniform draw against `shadow.share`): the rate, or null. */
   sampleShadow(alias: string): number | null {
     const share = this.settings(alias).shadow.share;
     return share > 0 && this.random() < share ? share : null;
+  }
+
+  private shadowInFlight = false;
+
+  /**
+   * Takes the process's one shadow slot: shadow runs go one at a time, so a burst of sampled
+   * requests never fills the edge's decoding slots ahead of real traffic.
+   * @returns the release function, or null when a shadow run is in flight (this one is dropped)
+   */
+  acquireShadowSlot(): (() => void) | null {
+    if (this.shadowInFlight) return null;
+    this.shadowInFlight = true;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.shadowInFlight = false;
+    };
   }
 
   /**

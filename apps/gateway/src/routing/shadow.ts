@@ -5,8 +5,9 @@
  * its sampling rate, for threshold calibration and canary decisions.
  *
  * Lowest priority: it starts only after the request's own usage row was written (a stream has
- * ended by then), and it is dropped — recorded as `dropped`, so the count is known — when the edge
- * model is busy (a new generation would queue) or no pool member is available. Its cost (student
+ * ended by then), runs one at a time per process, and is dropped — recorded as `dropped`, so the
+ * count is known — when another shadow run is in flight, the edge model is busy (a new generation
+ * would queue) or no pool member is available. Its cost (student
  * draft + teacher answer + scoring, at list prices) is internal: added to the request's
  * `internal_cost_micro_usd` and the record. A failed run is recorded as `failed`; nothing here
  * changes what the client got.
@@ -59,13 +60,22 @@ export async function runShadow(input: ShadowInput): Promise<void> {
     servedRoute: input.servedRoute,
     rule: input.rule,
   };
+  let release: (() => void) | null = null;
   try {
     await input.meter.recorded;
     const edgeTarget = input.targets.find((t) => t.kind === 'edge');
     const teacher = input.targets.find((t): t is PoolTarget => t.kind === 'pool' && t.state.available());
     const edge = deps.edge;
-    const dropped =
-      !edgeTarget || !edge ? 'no edge model' : edge.busy(edgeTarget.model) ? 'edge busy' : !teacher ? 'no pool member available' : null;
+    release = deps.router.acquireShadowSlot();
+    const dropped = !release
+      ? 'another shadow run in flight'
+      : !edgeTarget || !edge
+        ? 'no edge model'
+        : edge.busy(edgeTarget.model)
+          ? 'edge busy'
+          : !teacher
+            ? 'no pool member available'
+            : null;
     if (dropped || !edgeTarget || !edge || !teacher) {
       await recordShadow(db, { ...base, status: 'dropped', detail: dropped });
       return;
@@ -119,5 +129,7 @@ export async function runShadow(input: ShadowInput): Promise<void> {
     const detail = err instanceof Error ? err.message : String(err);
     deps.logger.warn('shadow run failed', { request_id: requestId, alias, error: detail });
     await recordShadow(db, { ...base, status: 'failed', detail: detail.slice(0, 500) }).catch(() => {});
+  } finally {
+    release?.();
   }
 }
