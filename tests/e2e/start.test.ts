@@ -74,15 +74,27 @@ describe.skipIf(edgeSkipReason() !== null)('npm start (gateway + local gpu-worke
     expect(teacher.headers.get('x-distillgate-model')).toBe('distillgate-teacher@0.1.0');
     expect(((await teacher.json()) as { usage: { completion_tokens: number } }).usage.completion_tokens).toBeGreaterThan(0);
 
+    // `auto` is the committed cascade: the route header pins this request to the student
     const student = await post(
       `${start.url}/v1/chat/completions`,
       { model: 'auto', messages: [{ role: 'user', content: 'Hello' }], max_tokens: 8 },
-      { headers: { authorization: `Bearer ${devKey}` } },
+      { headers: { authorization: `Bearer ${devKey}`, 'x-distillgate-route': 'edge' } },
     );
     const refused = await post(`${start.url}/v1/chat/completions`, { model: 'auto', messages: [{ role: 'user', content: 'Hi' }] });
     expect(refused.status).toBe(401); // the test suite's key is not this gateway's
     expect(student.status).toBe(200);
     expect(student.headers.get('x-distillgate-route')).toBe('edge');
+    expect(student.headers.get('x-distillgate-policy')).toBe('cascade');
+
+    // unpinned, the cascade decides: the student's answer, or the teacher's after an escalation
+    const routed = await post(
+      `${start.url}/v1/chat/completions`,
+      { model: 'auto', messages: [{ role: 'user', content: 'Hello' }], max_tokens: 8 },
+      { headers: { authorization: `Bearer ${devKey}` } },
+    );
+    const route = routed.headers.get('x-distillgate-route');
+    expect(routed.headers.get('x-distillgate-model')).toMatch(route === 'edge' ? /^distillgate-student@/ : /^distillgate-teacher@/);
+    expect(['edge', 'escalated']).toContain(route);
   });
 
   it('stopping the gateway drains and stops the worker', async () => {

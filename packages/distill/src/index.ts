@@ -6,9 +6,14 @@
 export { distillStages } from './job.ts';
 export { type DistillOptions, parseOptions, SEQ_LEN, STAGE_NAMES, type StageName, USAGE } from './options.ts';
 export { cacheDir, liveDir, liveVersion, nextPatch, pythonPath, ROOT, STUDENT_NAME, TEACHER_NAME } from './paths.ts';
+export { firstSentences } from './prompts/sources.ts';
 export { type Prompt, type PromptSplit, promptId, splitOf } from './prompts/split.ts';
 export { parsePromptsJsonl } from './prompts/stage.ts';
+export { lineSpec, SCHEMA as VEGA_LITE_SCHEMA, type SeriesRow, seriesRows } from './report/line-spec.ts';
+export { cell, quoted, table } from './report/tables.ts';
+export { renderVegaLite } from './report/vega-svg.ts';
 export { canonicalJson, sha256File, writeFileAtomic, writeJsonAtomic } from './runner/files.ts';
+export { readJsonLines } from './runner/jsonl.ts';
 export { createProgress, type Progress, printLine } from './runner/progress.ts';
 export { readStageRecord, runStages, type Stage, type StageContext, type StageInputs, type StageRecord } from './runner/stage-runner.ts';
 export { FLOAT16_MAX, float16Bits, float16Value, toFloat16 } from './shards/float16.ts';

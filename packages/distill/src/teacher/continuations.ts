@@ -8,7 +8,8 @@
  * already there are skipped. Work goes in prompt order, two jobs per prompt, until the tokens
  * gathered (plus those in flight) reach `targetTokens`.
  */
-import { appendFile, readFile, truncate } from 'node:fs/promises';
+import { appendFile } from 'node:fs/promises';
+import { readJsonLines } from '../runner/jsonl.ts';
 import type { Progress } from '../runner/progress.ts';
 import type { TeacherClient } from './client.ts';
 import { completionTokenIds } from './scoring-response.ts';
@@ -29,29 +30,8 @@ export interface PromptTokens {
 }
 
 /** Reads the records so far, cutting off a torn (unterminated or unparsable) last line. */
-export async function loadContinuations(path: string): Promise<ContinuationRecord[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-  const records: ContinuationRecord[] = [];
-  const total = Buffer.byteLength(text);
-  let good = 0; // bytes of whole, parsable lines
-  for (const line of text.split('\n')) {
-    const end = good + Buffer.byteLength(line) + 1;
-    if (end > total) break; // no newline after it: torn
-    try {
-      records.push(JSON.parse(line) as ContinuationRecord);
-    } catch {
-      break;
-    }
-    good = end;
-  }
-  if (good < total) await truncate(path, good);
-  return records;
+export function loadContinuations(path: string): Promise<ContinuationRecord[]> {
+  return readJsonLines(path, (value) => value as ContinuationRecord);
 }
 
 /** A per-prompt seed from its id (hex) and the run's seed. */

@@ -21,6 +21,7 @@ describe('quality measures', () => {
     expect(teacherJudgedQuality([-2, -2], [-1, -1])).toBeCloseTo(Math.exp(-1), 12);
     expect(teacherJudgedQuality([-0.5], [-1, -1])).toBe(1); // better than the teacher's own greedy answer: capped
     expect(teacherJudgedQuality([], [-1])).toBe(0);
+    expect(teacherJudgedQuality([-0.1], [])).toBe(0); // the teacher stopped at once, the answer went on
     expect(teacherJudgedQuality([], [])).toBe(1);
     expect(teacherJudgedQuality([Number.NEGATIVE_INFINITY], [-1])).toBe(0);
   });

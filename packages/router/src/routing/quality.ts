@@ -74,11 +74,13 @@ export function answerRougeL(served: string, teacher: string): number {
 /**
  * q = min(1, exp(mean(servedLogprobs) − mean(teacherLogprobs))): both arrays are the teacher's
  * log-probabilities (nats) of each token of an answer given the prompt and the answer so far.
- * An empty served answer against a non-empty teacher answer scores 0; two empty answers score 1.
+ * Two empty answers score 1; one empty answer against a non-empty one scores 0 either way (the
+ * end-of-text token carries no logprob here, so an empty answer has no mean to compare: the teacher
+ * chose to stop, or to go on, and the served answer did the opposite — as agreement and ROUGE-L
+ * also score it).
  */
 export function teacherJudgedQuality(servedLogprobs: readonly number[], teacherLogprobs: readonly number[]): number {
-  if (servedLogprobs.length === 0) return teacherLogprobs.length === 0 ? 1 : 0;
-  if (teacherLogprobs.length === 0) return 1;
+  if (servedLogprobs.length === 0 || teacherLogprobs.length === 0) return servedLogprobs.length === teacherLogprobs.length ? 1 : 0;
   const q = Math.exp(meanOf(servedLogprobs) - meanOf(teacherLogprobs));
   return Number.isFinite(q) ? Math.min(1, q) : 0;
 }
