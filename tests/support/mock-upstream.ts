@@ -18,7 +18,13 @@ export type MockBehaviour =
   /** Accept the request and never answer. */
   | { kind: 'hang' }
   /** Destroy the socket before answering. */
-  | { kind: 'destroy' };
+  | { kind: 'destroy' }
+  /**
+   * A chat stream of `chunks` content chunks of `chunkChars` characters each, written as fast as the
+   * connection takes them (waiting on 'drain': TCP back-pressure); `progress.bytes` counts what was
+   * written so far, so a test sees how far a slow reader let it get.
+   */
+  | { kind: 'flood'; chunks: number; chunkChars: number; progress: { bytes: number } };
 
 export interface RecordedRequest {
   method: string;
@@ -107,6 +113,20 @@ async function answerEcho(req: RecordedRequest, res: ServerResponse, b: Extract<
   res.end('data: [DONE]\n\n');
 }
 
+async function answerFlood(res: ServerResponse, b: Extract<MockBehaviour, { kind: 'flood' }>): Promise<void> {
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  const content = 'x'.repeat(b.chunkChars);
+  const chunk = (delta: Record<string, unknown>, finish: string | null) =>
+    `data: ${JSON.stringify({ id: 'flood', object: 'chat.completion.chunk', created: 1, model: 'mock-model', choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })}\n\n`;
+  for (let i = 0; i < b.chunks; i++) {
+    if (res.destroyed) return;
+    const data = chunk(i === 0 ? { role: 'assistant', content } : { content }, null);
+    b.progress.bytes += data.length;
+    if (!res.write(data)) await new Promise((resolve) => res.once('drain', resolve).once('close', resolve));
+  }
+  res.end(`${chunk({}, 'length')}data: [DONE]\n\n`);
+}
+
 async function answer(req: RecordedRequest, res: ServerResponse, b: MockBehaviour): Promise<void> {
   switch (b.kind) {
     case 'echo':
@@ -126,6 +146,8 @@ async function answer(req: RecordedRequest, res: ServerResponse, b: MockBehaviou
       if (b.destroy) res.socket?.destroy();
       else res.end();
       return;
+    case 'flood':
+      return answerFlood(res, b);
     case 'hang':
       return;
     case 'destroy':
