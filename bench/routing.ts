@@ -128,7 +128,8 @@ const teacher = stats(TEACHER);
 const rows = variants.map((v) => {
   const s = stats(v);
   const base = v === STUDENT || v.startsWith('kept') ? student : teacher;
-  const label = v === STUDENT ? 'student (edge, no gate)' : v === TEACHER ? 'teacher (pool)' : `cascade K=${aliases[v]?.k}, ${v.split('-')[0]}`;
+  const label =
+    v === STUDENT ? 'student (edge, no gate)' : v === TEACHER ? 'teacher (pool)' : `cascade K=${aliases[v]?.k}, ${v.split('-')[0]}`;
   return { variant: label, ...s, ratioToBaseline: s.p50 / base.p50 };
 });
 console.log(`time to first token, ${requests} streamed completions of ${maxTokens} tokens per variant, interleaved\n`);

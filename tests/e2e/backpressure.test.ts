@@ -48,7 +48,9 @@ describe('a slow reader', () => {
       await new Promise((r) => setTimeout(r, 20));
     }
     const offered = progress.bytes;
-    console.log(`slow reader: received ${received} B, upstream wrote ${offered} B, gateway RSS +${((peakRss - before) / 1048576).toFixed(1)} MiB`);
+    console.log(
+      `slow reader: received ${received} B, upstream wrote ${offered} B, gateway RSS +${((peakRss - before) / 1048576).toFixed(1)} MiB`,
+    );
     controller.abort();
     await reader.cancel().catch(() => {});
     // the upstream was held back: it wrote the client's share plus what loopback socket buffers and

@@ -5,7 +5,8 @@
  *   /admin/v1/*: no-store → admin gate → admin auth (token or session cookie) → handler (routes/admin/index.ts)
  *   errors: GatewayError → OpenAI envelope; anything else → logged 500 `server_error`
  */
-import { errorResponse, GatewayError } from '@distillgate/protocol';
+import { isDatabaseBusy } from '@distillgate/db';
+import { errorResponse, errors, GatewayError } from '@distillgate/protocol';
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import type { GatewayDeps, GatewayEnv } from './env.ts';
@@ -16,6 +17,7 @@ import { jsonBody } from './middleware/json-body/index.ts';
 import { requestId } from './middleware/request-id/index.ts';
 import { adminRoutes } from './routes/admin/index.ts';
 import { completionRoute } from './routes/completions.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
 import { modelsRoute } from './routes/models.ts';
 import { usageRoute } from './routes/usage.ts';
 import { GatewayRouter } from './routing/router.ts';
@@ -73,6 +75,7 @@ export function createApp(given: GatewayDeps): Hono<GatewayEnv> {
   app.get('/v1/usage', usageRoute(deps));
   app.route('/admin/v1', adminRoutes(deps));
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.route('/', dashboardRoutes()); // GET /dashboard/*: the static page (its data needs the admin session)
 
   app.notFound((c) =>
     c.json(
@@ -95,6 +98,10 @@ export function createApp(given: GatewayDeps): Hono<GatewayEnv> {
       return c.body(null, CLIENT_CLOSED_REQUEST as 200);
     }
     if (err instanceof GatewayError) return errorResponse(err);
+    if (isDatabaseBusy(err)) {
+      logger.warn('database busy: request refused', { request_id: c.get('requestId') });
+      return errorResponse(errors.databaseBusy());
+    }
     logger.error('unhandled error', { request_id: c.get('requestId'), error: err instanceof Error ? err.message : String(err) });
     return c.json({ error: { message: 'internal error', type: 'server_error', param: null, code: null } }, 500);
   });

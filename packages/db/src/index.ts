@@ -14,3 +14,4 @@ export * from './store/prices.ts';
 export * from './store/routing.ts';
 export * from './store/usage-queries.ts';
 export * from './store/usage-sink.ts';
+export * from './store/usage-stats.ts';

@@ -22,6 +22,7 @@ import {
   USAGE_STATUSES,
   updateKeyRequestSchema,
 } from './admin-requests.ts';
+import { statsParameters, statsSchemas } from './admin-stats.ts';
 import { closed, constant, fromZod, int, list, nullable, ref, type Schema } from './openapi-builders.ts';
 
 /** The cookie `POST /admin/v1/session` sets. */
@@ -284,6 +285,7 @@ const schemas: Record<string, Schema> = {
     'A routed alias: its policy, active threshold, calibration and shadow counts.',
   ),
   RoutingAliasList: list('RoutingAlias', 'Every routed alias (policy rules, cascade or learned).'),
+  ...statsSchemas,
 };
 
 const json = (schema: Schema, description: string) => ({ description, content: { 'application/json': { schema } } });
@@ -393,6 +395,14 @@ export const adminOpenApi = {
           200: json({ oneOf: [ref('AdminUsageList'), ref('AdminUsageAggregate')] }, 'Rows, or aggregates with totals.'),
           ...errorsFor('400', '401', '503'),
         },
+      },
+    },
+    '/admin/v1/stats': {
+      get: {
+        summary:
+          'Usage statistics for the dashboard: sums per UTC hour or day × route, per key, model and route (with the teacher-only cost), latency and TTFT p50/p99 per route',
+        parameters: statsParameters,
+        responses: { 200: json(ref('UsageStats'), 'Statistics from the usage rows.'), ...errorsFor('400', '401', '503') },
       },
     },
     '/admin/v1/models': {

@@ -32,6 +32,7 @@ export type ErrorCode =
   | 'upstream_error'
   | 'upstream_timeout'
   | 'model_unavailable'
+  | 'database_busy' // 503: the metering database stayed locked past its busy timeout (Retry-After)
   | 'stream_truncated';
 
 /** The JSON body of every error response, and of the in-band SSE error event. */
@@ -191,6 +192,19 @@ export const errors = {
       message: `The model '${model}' is currently unavailable.`,
       param: 'model',
       ...(retryAfterSeconds !== undefined ? { headers: { 'retry-after': String(retryAfterSeconds) } } : {}),
+    }),
+
+  /**
+   * 503: the metering database stayed locked past its busy timeout, so the request could not be
+   * admitted safely (a budget, an idempotency record); retry after `retryAfterSeconds`.
+   */
+  databaseBusy: (retryAfterSeconds = 1) =>
+    new GatewayError({
+      status: 503,
+      type: 'server_error',
+      code: 'database_busy',
+      message: 'The gateway could not record this request: its database is busy. Retry shortly.',
+      headers: { 'retry-after': String(retryAfterSeconds) },
     }),
 
   /** In-band SSE only (status 502 recorded): the stream was cut before it finished. */

@@ -17,6 +17,7 @@ export {
   USAGE_ROUTES,
   USAGE_STATUSES,
 } from './admin-requests.ts';
+export { parseStatsQuery, STATS_BUCKETS, type StatsBucketName, type StatsQuery } from './admin-stats.ts';
 
 export type { ChatCompletionRequest, ChatContentPart, ChatMessage, ChatRole, ChatToolCall } from './chat.ts';
 export { parseChatCompletionRequest } from './chat.ts';

@@ -8,7 +8,16 @@
  * and the budget by one conditional UPDATE in the database (packages/db budgets.ts). A Workers
  * implementation keeps both in a Durable Object per key behind the same interface.
  */
-import { type ApiKey, type BudgetReservation, type Database, releaseBudget, reserveBudget, settleBudget } from '@distillgate/db';
+import {
+  type ApiKey,
+  type BudgetReservation,
+  type Database,
+  deferredReservation,
+  isDatabaseBusy,
+  releaseBudget,
+  reserveBudget,
+  settleBudget,
+} from '@distillgate/db';
 import { type RateTicket, RateWindows, rateLimitHeaders } from '@distillgate/metering';
 import { errors, type GatewayError } from '@distillgate/protocol';
 
@@ -53,7 +62,20 @@ export class SqlKeyLimits implements KeyLimits {
     if (!rate.ok) {
       return { ok: false, error: errors.rateLimited(rate.kind, Math.max(1, Math.ceil(rate.retryAfterMs / 1000)), headers), headers };
     }
-    const reserved = await reserveBudget(this.db, { keyId: key.id, worstCaseMicroUsd: worst.costMicroUsd });
+    let reserved: Awaited<ReturnType<typeof reserveBudget>>;
+    try {
+      reserved = await reserveBudget(this.db, { keyId: key.id, worstCaseMicroUsd: worst.costMicroUsd });
+    } catch (err) {
+      // the database stayed locked past its busy timeout: a key without a budget has nothing to
+      // check, so it goes on and its spend is added when the request settles; a budget cannot be
+      // checked, so that request is refused with 503 database_busy (app.onError)
+      if (isDatabaseBusy(err) && key.budgetMicroUsd === null) {
+        const hold: SqlHold = { keyId: key.id, ticket: rate.ticket, reservation: deferredReservation(key.id) };
+        return { ok: true, hold, headers };
+      }
+      this.rate.settle(rate.ticket, 0);
+      throw err;
+    }
     if (!reserved.ok) {
       this.rate.settle(rate.ticket, 0);
       const { spentMicroUsd, reservedMicroUsd, budgetMicroUsd, period } = reserved.spend;

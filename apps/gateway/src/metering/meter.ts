@@ -202,10 +202,18 @@ export class SqlRequestMeter implements RequestMeter {
       }
     }
     if (!hold) return;
-    try {
-      await backend.limits.settle(hold, used);
-    } catch (err) {
-      logger.error('limit settlement failed', { request_id: requestId, error: err instanceof Error ? err.message : String(err) });
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await backend.limits.settle(hold, used);
+        return;
+      } catch (err) {
+        const delay = WRITE_RETRY_DELAYS_MS[attempt];
+        if (delay === undefined) {
+          logger.error('limit settlement failed', { request_id: requestId, error: err instanceof Error ? err.message : String(err) });
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
     }
   }
 }

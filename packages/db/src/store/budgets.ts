@@ -81,7 +81,8 @@ export async function reserveBudget(
 
 async function applySettlement(db: Database, reservation: BudgetReservation, spentMicroUsd: number, nowMs: number): Promise<boolean> {
   if (reservation.settled) return false;
-  reservation.settled = true;
+  // a reservation deferred at admission (no row written then) may be the period's first
+  await db.insert(spendCounters).values({ keyId: reservation.keyId, period: reservation.period, updatedAtMs: nowMs }).onConflictDoNothing();
   await db
     .update(spendCounters)
     .set({
@@ -90,7 +91,23 @@ async function applySettlement(db: Database, reservation: BudgetReservation, spe
       updatedAtMs: nowMs,
     })
     .where(and(eq(spendCounters.keyId, reservation.keyId), eq(spendCounters.period, reservation.period)));
+  reservation.settled = true; // only once written: a failed write can be retried
   return true;
+}
+
+/**
+ * A reservation that holds nothing, for a key without a budget when the database could not be
+ * written at admission: settling it later adds the actual spend (and creates the period's row).
+ */
+export function deferredReservation(keyId: string, nowMs: number = Date.now()): BudgetReservation {
+  return { keyId, period: budgetPeriodOf(nowMs), reservedMicroUsd: 0, settled: false };
+}
+
+/** Whether `err` is SQLite's "database is locked / busy" (better-sqlite3 code or D1 message). */
+export function isDatabaseBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)/.test(code)) return true;
+  return err instanceof Error && /database is locked|database is busy|SQLITE_BUSY/i.test(err.message);
 }
 
 /**

@@ -424,6 +424,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Usage statistics for the dashboard: sums per UTC hour or day × route, per key, model and route (with the teacher-only cost), latency and TTFT p50/p99 per route */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Series bucket: UTC hour or day. */
+                    bucket?: "hour" | "day";
+                    /** @description One key. */
+                    key_id?: string;
+                    /** @description Served model id. */
+                    model?: string;
+                    /** @description Inclusive: ms since the Unix epoch, or ISO 8601. */
+                    since?: string;
+                    /** @description Exclusive: ms since the Unix epoch, or ISO 8601. */
+                    until?: string;
+                    /** @description Model whose price gives the teacher-only cost; default: the first upstream model id with a price. */
+                    teacher?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Statistics from the usage rows. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["UsageStats"];
+                    };
+                };
+                400: components["responses"]["BadRequest"];
+                401: components["responses"]["Unauthorized"];
+                503: components["responses"]["AdminDisabled"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/models": {
         parameters: {
             query?: never;
@@ -1123,6 +1175,117 @@ export interface components {
             /** @constant */
             object: "list";
             data: components["schemas"]["RoutingAlias"][];
+        };
+        /** @description Sums over every matching row. */
+        StatsTotals: {
+            /** @description rows */
+            requests: number;
+            /** @description tokens */
+            prompt_tokens: number;
+            /** @description tokens */
+            completion_tokens: number;
+            /** @description tokens */
+            total_tokens: number;
+            /** @description Charged to customers, micro-USD. */
+            cost_micro_usd: number;
+            /** @description Not charged (student drafts of escalated requests, shadow runs), micro-USD. */
+            internal_cost_micro_usd: number;
+            /** @description What the same rows would have cost served by the teacher at its configured price: per row ⌈(prompt × input + completion × output) / 10⁶⌉, micro-USD; 0 without a teacher price. */
+            teacher_only_cost_micro_usd: number;
+        };
+        /** @description One time bucket × route; buckets without rows are absent. */
+        StatsSeriesPoint: {
+            /** @description Start of the UTC hour or day, ms since the Unix epoch. */
+            bucket_start_ms: number;
+            /**
+             * @description null for rows no target served.
+             * @enum {string|null}
+             */
+            route: "edge" | "pool" | "escalated" | null;
+            /** @description rows */
+            requests: number;
+            /** @description tokens */
+            prompt_tokens: number;
+            /** @description tokens */
+            completion_tokens: number;
+            /** @description tokens */
+            total_tokens: number;
+            /** @description Charged to customers, micro-USD. */
+            cost_micro_usd: number;
+            /** @description Not charged (student drafts of escalated requests, shadow runs), micro-USD. */
+            internal_cost_micro_usd: number;
+            /** @description What the same rows would have cost served by the teacher at its configured price: per row ⌈(prompt × input + completion × output) / 10⁶⌉, micro-USD; 0 without a teacher price. */
+            teacher_only_cost_micro_usd: number;
+        };
+        StatsGroup: {
+            /** @description The key id, served model id or route; null for rows without one. */
+            group: string | null;
+            /** @description rows */
+            requests: number;
+            /** @description tokens */
+            prompt_tokens: number;
+            /** @description tokens */
+            completion_tokens: number;
+            /** @description tokens */
+            total_tokens: number;
+            /** @description Charged to customers, micro-USD. */
+            cost_micro_usd: number;
+            /** @description Not charged (student drafts of escalated requests, shadow runs), micro-USD. */
+            internal_cost_micro_usd: number;
+            /** @description What the same rows would have cost served by the teacher at its configured price: per row ⌈(prompt × input + completion × output) / 10⁶⌉, micro-USD; 0 without a teacher price. */
+            teacher_only_cost_micro_usd: number;
+        };
+        /** @description Nearest-rank percentiles (the value at rank ⌈p/100 × n⌉ of the sorted sample) over the route’s `ok` rows. */
+        RouteLatency: {
+            /**
+             * @description null for rows no target served.
+             * @enum {string|null}
+             */
+            route: "edge" | "pool" | "escalated" | null;
+            /** @description `ok` rows of the route: the latency sample. */
+            requests: number;
+            /** @description Arrival to last byte, 50th percentile, ms (nearest rank); null without a sample. */
+            latency_p50_ms: number | null;
+            /** @description Arrival to last byte, 99th percentile, ms (nearest rank); null without a sample. */
+            latency_p99_ms: number | null;
+            /** @description `ok` rows with a time to first token: the TTFT sample. */
+            ttft_requests: number;
+            /** @description Time to first token, 50th percentile, ms (nearest rank); null without a sample. */
+            ttft_p50_ms: number | null;
+            /** @description Time to first token, 99th percentile, ms (nearest rank); null without a sample. */
+            ttft_p99_ms: number | null;
+        };
+        /** @description The price the teacher-only cost uses. */
+        TeacherPrice: {
+            model: string;
+            /** @description micro-USD per 1M prompt tokens */
+            input_micro_usd_per_mtok: number;
+            /** @description micro-USD per 1M completion tokens */
+            output_micro_usd_per_mtok: number;
+        };
+        /** @description Usage statistics from the usage rows; each grouping sums to `totals`. */
+        UsageStats: {
+            /** @constant */
+            object: "usage_stats";
+            /** @enum {string} */
+            bucket: "hour" | "day";
+            /** @description The query’s inclusive lower bound, ms since the Unix epoch; null = none. */
+            since_ms: number | null;
+            /** @description The query’s exclusive upper bound, ms since the Unix epoch; null = none. */
+            until_ms: number | null;
+            /** @description null when no teacher model has a price. */
+            teacher: components["schemas"]["TeacherPrice"] | null;
+            totals: components["schemas"]["StatsTotals"];
+            /** @description By bucket, then route. */
+            series: components["schemas"]["StatsSeriesPoint"][];
+            /** @description By key id. */
+            by_key: components["schemas"]["StatsGroup"][];
+            /** @description By served model id. */
+            by_model: components["schemas"]["StatsGroup"][];
+            /** @description By route. */
+            by_route: components["schemas"]["StatsGroup"][];
+            /** @description Routes with at least one `ok` row. */
+            latency: components["schemas"]["RouteLatency"][];
         };
     };
     responses: {

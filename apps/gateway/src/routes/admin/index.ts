@@ -9,6 +9,7 @@
  *     GET    /prices                   GET|PUT /prices/{model}
  *     GET    /usage                    GET /models                       GET /openapi.json
  *     GET    /routing                  POST /routing/{alias}/calibrate
+ *     GET    /stats                    (the dashboard's sums, teacher-only cost, latency percentiles)
  *
  * Order matters: Hono runs handlers in registration order and stops at the first that answers, so
  * the session routes answer before `adminAuth` is reached; any other path meets it first (an
@@ -24,6 +25,7 @@ import { adminModelsRoute } from './models.ts';
 import { getPriceRoute, listPricesRoute, putPriceRoute } from './prices.ts';
 import { calibrateRoute, listRoutingRoute } from './routing.ts';
 import { loginRoute, logoutRoute } from './session.ts';
+import { adminStatsRoute } from './stats.ts';
 import { adminUsageRoute } from './usage.ts';
 
 /** Shorter admin tokens work but are logged as a warning at start. @unit characters */
@@ -54,6 +56,7 @@ export function adminRoutes(deps: GatewayDeps): Hono<GatewayEnv> {
   admin.get('/prices/:model{.+}', getPriceRoute(deps));
   admin.put('/prices/:model{.+}', body, putPriceRoute(deps));
   admin.get('/usage', adminUsageRoute(deps));
+  admin.get('/stats', adminStatsRoute(deps));
   admin.get('/models', adminModelsRoute(deps));
   admin.get('/routing', listRoutingRoute(deps));
   admin.post('/routing/:alias/calibrate', calibrateRoute(deps));

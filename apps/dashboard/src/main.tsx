@@ -1,0 +1,15 @@
+/** Entry: the UI kit's styles, the chart setup, then the app. */
+import '@picocss/pico/css/pico.min.css';
+import './styles.css';
+import './charts.ts';
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './app.tsx';
+
+const root = document.getElementById('root');
+if (!root) throw new Error('index.html has no #root element');
+createRoot(root).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);
