@@ -21,6 +21,7 @@ import { predictQuality, predictVector, trainLearnedRouter } from '@distillgate/
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GatewayProcess, startGatewayProcess } from '../support/gateway-process.ts';
 import { type GpuWorkerProcess, startGpuWorkerProcess } from '../support/gpu-worker-process.ts';
+import { startMockUpstream } from '../support/mock-upstream.ts';
 import { type EdgeModelsDir, edgeSkipReason, makeEdgeModelsDir } from './edge-models.ts';
 import { expectError, type Json, post, readSse, streamedText, withAuth } from './helpers.ts';
 
@@ -46,6 +47,16 @@ const LEARNED = trainLearnedRouter(
 /** Between the two prompts' predictions. */
 const LEARNED_THRESHOLD =
   (predictQuality(LEARNED, { text: CONFIDENT, maxTokens: 16 }) + predictQuality(LEARNED, { text: UNSURE, maxTokens: 16 })) / 2;
+
+/** The attempts of a request, polled until `n` are written (they follow the usage row). */
+async function attemptsOf(database: NodeDatabase, requestId: string | null, n: number): Promise<unknown[]> {
+  let attempts: unknown[] = [];
+  for (let i = 0; i < 100 && attempts.length < n; i++) {
+    attempts = database.sqlite.prepare('SELECT member, outcome FROM usage_attempts WHERE request_id = ? ORDER BY n').all(requestId);
+    if (attempts.length < n) await new Promise((r) => setTimeout(r, 50));
+  }
+  return attempts;
+}
 
 const cascade = () => ({ policy: 'cascade', targets: [{ edge: STUDENT }, { upstream: 'teacher' }] });
 
@@ -144,8 +155,7 @@ describe.skipIf(edgeSkipReason() !== null)('routing with the real student and te
     expect(row).toMatchObject({ route: 'escalated', served_model: TEACHER, upstream_member: 'teacher', routing_policy: 'cascade' });
     expect(row.internal_cost_micro_usd).toBeGreaterThan(0); // the discarded 8-token draft, at the student's price
     expect(row.cost_micro_usd).toBe(Number(res.headers.get('x-distillgate-cost-micro-usd')));
-    const attempts = db.sqlite.prepare('SELECT member, outcome FROM usage_attempts WHERE request_id = ? ORDER BY n').all(row.request_id);
-    expect(attempts).toEqual([
+    expect(await attemptsOf(db, row.request_id, 2)).toEqual([
       { member: `edge:${STUDENT}`, outcome: 'escalated' },
       { member: 'teacher', outcome: 'ok' },
     ]);
@@ -289,6 +299,52 @@ describe.skipIf(edgeSkipReason() !== null)('routing with the real student and te
     const shadowed = status.data.find((a: Json) => a.alias === 'shadowed');
     expect(shadowed.shadow.recorded + shadowed.shadow.dropped + shadowed.shadow.failed).toBe(after.n);
   });
+
+  it('an escalation whose pool member hangs falls back to the student, ungated, with the draft as internal cost', async () => {
+    const hung = await startMockUpstream();
+    hung.fallback = { kind: 'hang' };
+    const file = join(mkdtempSync(join(tmpdir(), 'distillgate-fallback-')), 'distillgate.sqlite');
+    const fallback = await startGatewayProcess({
+      upstreams: [
+        { name: 'teacher', baseUrl: hung.baseUrl, models: [TEACHER], timeouts: { connectMs: 1000, firstByteMs: 500, idleMs: 500 } },
+      ],
+      edge: { modelsDir: 'models', models: [STUDENT], maxConcurrent: 2 },
+      models: { auto: cascade() },
+      // a threshold no draft meets: every request escalates
+      routing: { aliases: { auto: { cascade: { threshold: 1, signal: 'mean_margin' }, calibration: { enabled: false } } } },
+      metering: { database: file, prices: { [STUDENT]: { inputUsdPerMTok: 0.02, outputUsdPerMTok: 0.08 } } },
+    });
+    const fallbackDb = openNodeDatabase({ file, migrate: false });
+    try {
+      for (const stream of [false, true]) {
+        const res = await post(
+          `${fallback.url}/v1/completions`,
+          { model: 'auto', prompt: CONFIDENT, max_tokens: 8, temperature: 0, stream },
+          { headers: withAuth() },
+        );
+        expect(res.status).toBe(200);
+        expect(res.headers.get('x-distillgate-route')).toBe('edge');
+        await res.text();
+        const id = res.headers.get('x-request-id');
+        let row: Json | undefined;
+        for (let i = 0; i < 100 && !row; i++) {
+          row = fallbackDb.sqlite.prepare('SELECT * FROM usage_events WHERE request_id = ?').get(id) as Json | undefined;
+          if (!row) await new Promise((r) => setTimeout(r, 50));
+        }
+        expect(row).toMatchObject({ route: 'edge', served_model: STUDENT, status: 'ok' });
+        expect(row?.internal_cost_micro_usd).toBeGreaterThan(0);
+        expect(await attemptsOf(fallbackDb, id, 3)).toEqual([
+          { member: `edge:${STUDENT}`, outcome: 'escalated' },
+          { member: 'teacher', outcome: 'timeout' },
+          { member: `edge:${STUDENT}`, outcome: 'ok' },
+        ]);
+      }
+    } finally {
+      fallbackDb.close();
+      await fallback.stop();
+      await hung.close();
+    }
+  }, 60_000);
 
   it('promotes a canary student version from the shadow records of both versions', async () => {
     const models: EdgeModelsDir = await makeEdgeModelsDir();

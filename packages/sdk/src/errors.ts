@@ -38,6 +38,7 @@ export type ErrorCode =
   | 'upstream_error'
   | 'upstream_timeout'
   | 'model_unavailable'
+  | 'database_busy'
   | 'stream_truncated'
   | 'key_not_found'
   | 'price_not_found'

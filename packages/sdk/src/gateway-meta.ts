@@ -20,6 +20,13 @@ export interface GatewayMeta {
   costMicroUsd: number | null;
   /** `x-distillgate-idempotent-replay: true`: a stored answer to an earlier request with the same Idempotency-Key (not billed again). */
   idempotentReplay: boolean;
+  /** `x-distillgate-policy`: the routing policy of a routed alias (`rules`, `cascade`, `learned`). */
+  policy: string | null;
+  /**
+   * `x-distillgate-confidence`: the policy's score — the cascade's confidence in its signal's units,
+   * or the learned router's predicted quality — when one was computed.
+   */
+  confidence: number | null;
 }
 
 /** The `distillgate` object the gateway adds to a stream's usage chunk (`stream_options.include_usage`). */
@@ -32,6 +39,12 @@ export interface DistillgateUsageExtension {
 }
 
 const ROUTES: ReadonlySet<string> = new Set(['edge', 'pool', 'escalated']);
+
+function finiteOrNull(value: string | null): number | null {
+  if (value === null || value.trim() === '') return null;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : null;
+}
 
 /** Decodes the gateway's headers; absent or malformed ones become null. */
 export function gatewayMeta(headers: Headers): GatewayMeta {
@@ -46,5 +59,7 @@ export function gatewayMeta(headers: Headers): GatewayMeta {
     modelVersion: model !== null && at > 0 ? model.slice(at + 1) : null,
     costMicroUsd: cost !== null && /^\d+$/.test(cost) ? Number(cost) : null,
     idempotentReplay: headers.get('x-distillgate-idempotent-replay') === 'true',
+    policy: headers.get('x-distillgate-policy'),
+    confidence: finiteOrNull(headers.get('x-distillgate-confidence')),
   };
 }

@@ -36,6 +36,7 @@ export type {
   CreateKeyRequest,
   ModelPrice,
   PutPriceRequest,
+  RoutingAlias,
   UpdateKeyRequest,
 } from './resources/admin.ts';
 export type { TimeBound, UsageAggregate, UsageAggregateQuery, UsageList, UsageQuery, UsageRow } from './resources/usage.ts';

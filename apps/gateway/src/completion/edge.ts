@@ -53,6 +53,7 @@ interface Admitted {
  */
 async function admit(ctx: CompletionContext, target: EdgeTarget): Promise<AttemptOutcome<Admitted, Failure>> {
   let events: AsyncIterator<GenerationEvent> | undefined;
+  const drafted = { tokens: 0 };
   try {
     const edge = toEdgeRequest(ctx.endpoint, ctx.request);
     const provider = ctx.deps.edge;
@@ -60,22 +61,29 @@ async function admit(ctx: CompletionContext, target: EdgeTarget): Promise<Attemp
     const generation = await provider.generate(target.model, edge.generation, ctx.signal);
     const served: Served = { route: 'edge', model: target.model, version: generation.version };
     events = generation.events[Symbol.asyncIterator]();
-    const gate = ctx.routing?.plan.gate;
+    // the gate judges the first draft only; an edge attempt after an escalation is the fallback
+    const gate = ctx.routing && !ctx.routing.escalated ? ctx.routing.plan.gate : undefined;
     if (!gate || !ctx.routing) return { ok: true, value: { edge, served, events, head: [] } };
-    const judged = await runGate(events, gate);
+    const judged = await runGate(events, gate, drafted);
     ctx.routing.confidence = judged.score;
     ctx.meter.noteRouting({ confidence: judged.score });
     if (judged.pass) return { ok: true, value: { edge, served, events, head: judged.head } };
     stop(events);
     ctx.routing.escalated = true;
-    const drafted = judged.head.filter((e) => e.type === 'token').length;
-    const prompt = ctx.meter.estimate('').prompt_tokens;
-    ctx.meter.noteRouting({ internalCostMicroUsd: ctx.meter.cost(target.model, { prompt_tokens: prompt, completion_tokens: drafted }) });
+    noteDraftCost(ctx, target, drafted.tokens);
     return { ok: false, failure: escalationFailure(target.model, judged.score, gate.threshold) };
   } catch (err) {
     if (events) stop(events);
+    // a draft cut short (the client left, the edge failed) still cost what it drafted
+    if (drafted.tokens > 0) noteDraftCost(ctx, target, drafted.tokens);
     return { ok: false, failure: edgeFailure(err, target.model, ctx.signal) };
   }
+}
+
+/** A discarded draft's cost, internal: the prompt estimate + `tokens` drafted, at the student's price. */
+function noteDraftCost(ctx: CompletionContext, target: EdgeTarget, tokens: number): void {
+  const prompt = ctx.meter.estimate('').prompt_tokens;
+  ctx.meter.noteRouting({ internalCostMicroUsd: ctx.meter.cost(target.model, { prompt_tokens: prompt, completion_tokens: tokens }) });
 }
 
 function wireFor(ctx: CompletionContext, target: EdgeTarget, edge: EdgeRequest): EdgeWire {

@@ -68,7 +68,12 @@ export function allTargetsFailed(
   return error;
 }
 
-/** Logs the attempts that failed before another target served the request (failover, retries). */
+/**
+ * Logs the attempts that failed before another target served the request (failover, retries). A
+ * cascade escalation is routing, not a failure: alone it is logged at debug.
+ */
 export function logFailover(ctx: { deps: { logger: Logger }; requestId: string }, attempts: readonly { outcome: string }[]): void {
-  if (attempts.length > 1) ctx.deps.logger.warn('failed over', { request_id: ctx.requestId, attempts });
+  if (attempts.length <= 1) return;
+  const failed = attempts.slice(0, -1).filter((a) => a.outcome !== 'escalated');
+  ctx.deps.logger[failed.length > 0 ? 'warn' : 'debug']('failed over', { request_id: ctx.requestId, attempts });
 }

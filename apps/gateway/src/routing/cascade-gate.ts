@@ -30,9 +30,10 @@ export interface GateResult {
 
 /**
  * Reads the draft's head and scores it.
+ * @param drafted counts the tokens drafted so far, also when reading throws (their cost is internal)
  * @throws what reading the events throws (the caller classifies it as an edge failure)
  */
-export async function runGate(events: AsyncIterator<GenerationEvent>, gate: CascadeGate): Promise<GateResult> {
+export async function runGate(events: AsyncIterator<GenerationEvent>, gate: CascadeGate, drafted: { tokens: number }): Promise<GateResult> {
   const head: GenerationEvent[] = [];
   const steps = [];
   while (steps.length < gate.probeTokens) {
@@ -41,6 +42,7 @@ export async function runGate(events: AsyncIterator<GenerationEvent>, gate: Casc
     head.push(next.value);
     if (next.value.type === 'done') break;
     steps.push(next.value.confidence);
+    drafted.tokens = steps.length;
   }
   const score = confidenceScore(steps, gate.signal);
   return { head, score, pass: score !== null && score >= gate.threshold };

@@ -1,6 +1,6 @@
 /**
  * `client.admin`: the admin API under `/admin/v1` (keys with their limits and budgets, prices,
- * usage, models), typed from its OpenAPI document (generated/admin-api.ts). Needs the client's
+ * usage, models, routing), typed from its OpenAPI document (generated/admin-api.ts). Needs the client's
  * `adminToken`. Every method throws APIError subclasses (BadRequestError with `param`,
  * AuthenticationError, NotFoundError `key_not_found`/`price_not_found`, InternalServerError 503
  * `admin_disabled`), APIConnectionError or APIUserAbortError.
@@ -18,6 +18,7 @@ export type UpdateKeyRequest = Schemas['UpdateKeyRequest'];
 export type ModelPrice = Schemas['ModelPrice'];
 export type PutPriceRequest = Schemas['PutPriceRequest'];
 export type AdminModel = Schemas['AdminModel'];
+export type RoutingAlias = Schemas['RoutingAlias'];
 
 const admin = (method: ApiRequest['method'], path: string, extra: Partial<ApiRequest> = {}): ApiRequest => ({
   method,
@@ -101,15 +102,34 @@ export class AdminModels {
   }
 }
 
+/** Routed aliases (policy rules, cascade, learned): thresholds, calibration, canary, shadow counts. */
+export class AdminRouting {
+  constructor(private readonly core: Core) {}
+
+  list(options?: RequestOptions): APIPromise<Schemas['RoutingAliasList']> {
+    return this.core.json(admin('GET', '/routing'), options);
+  }
+
+  /**
+   * Calibrates the alias's threshold and checks its edge model's canary from shadow records now.
+   * @throws NotFoundError when `alias` is not a routed alias
+   */
+  calibrate(alias: string, options?: RequestOptions): APIPromise<RoutingAlias> {
+    return this.core.json(admin('POST', `/routing/${segment(alias)}/calibrate`), options);
+  }
+}
+
 export class Admin {
   readonly keys: AdminKeys;
   readonly prices: AdminPrices;
   readonly usage: AdminUsage;
   readonly models: AdminModels;
+  readonly routing: AdminRouting;
   constructor(core: Core) {
     this.keys = new AdminKeys(core);
     this.prices = new AdminPrices(core);
     this.usage = new AdminUsage(core);
     this.models = new AdminModels(core);
+    this.routing = new AdminRouting(core);
   }
 }
