@@ -300,6 +300,37 @@ describe.skipIf(edgeSkipReason() !== null)('routing with the real student and te
     expect(shadowed.shadow.recorded + shadowed.shadow.dropped + shadowed.shadow.failed).toBe(after.n);
   });
 
+  it('GET /metrics: request counts equal the usage rows, escalations counted, behind the admin token', async () => {
+    expect((await fetch(`${gateway.url}/metrics`)).status).toBe(401);
+    const rows = () => db.sqlite.prepare('SELECT route, status, count(*) n FROM usage_events GROUP BY route, status').all() as Json[];
+    const escalatedRows = () =>
+      rows()
+        .filter((r) => r.route === 'escalated')
+        .reduce((s, r) => s + r.n, 0);
+    let text = '';
+    let counted = new Map<string, number>();
+    for (let i = 0; i < 50; i++) {
+      const res = await fetch(`${gateway.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+      text = await res.text();
+      counted = new Map(
+        [...text.matchAll(/^distillgate_requests_total\{route="([^"]+)",status="([^"]+)"\} (\d+)$/gm)].map((m) => [
+          `${m[1]}/${m[2]}`,
+          Number(m[3]),
+        ]),
+      );
+      const expected = new Map(rows().map((r) => [`${r.route ?? 'none'}/${r.status}`, r.n]));
+      if ([...expected].every(([k, n]) => counted.get(k) === n) && counted.size === expected.size) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(Object.fromEntries(counted)).toEqual(Object.fromEntries(rows().map((r) => [`${r.route ?? 'none'}/${r.status}`, r.n])));
+    const escalations = Number(/^distillgate_escalations_total (\d+)$/m.exec(text)?.[1]);
+    expect(escalations).toBeGreaterThanOrEqual(escalatedRows()); // streamed, non-streamed (+ drafts cut short)
+    expect(text).toMatch(/^distillgate_ttft_ms_bucket\{route="edge",le="\+Inf"\} \d+$/m);
+    expect(text).toMatch(/^distillgate_latency_ms_count\{route="escalated"\} \d+$/m);
+    expect(text).toMatch(/^distillgate_reserved_micro_usd 0$/m);
+  });
+
   it('an escalation whose pool member hangs falls back to the student, ungated, with the draft as internal cost', async () => {
     const hung = await startMockUpstream();
     hung.fallback = { kind: 'hang' };

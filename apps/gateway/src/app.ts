@@ -3,6 +3,7 @@
  *
  *   request-id → client signal → access log → CORS → (/v1/*) API key → (POST) JSON body (size-limited) → handler
  *   /admin/v1/*: no-store → admin gate → admin auth (token or session cookie) → handler (routes/admin/index.ts)
+ *   /metrics: no-store → admin gate → admin auth (token) → Prometheus text (routes/metrics.ts)
  *   errors: GatewayError → OpenAI envelope; anything else → logged 500 `server_error`
  */
 import { isDatabaseBusy } from '@distillgate/db';
@@ -10,6 +11,7 @@ import { errorResponse, errors, GatewayError } from '@distillgate/protocol';
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import type { GatewayDeps, GatewayEnv } from './env.ts';
+import { GatewayMetrics } from './metrics/index.ts';
 import { accessLog } from './middleware/access-log/index.ts';
 import { apiKeyAuth } from './middleware/api-key/index.ts';
 import { clientSignal } from './middleware/client-signal/index.ts';
@@ -18,6 +20,7 @@ import { requestId } from './middleware/request-id/index.ts';
 import { adminRoutes } from './routes/admin/index.ts';
 import { completionRoute } from './routes/completions.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
+import { metricsRoute } from './routes/metrics.ts';
 import { modelsRoute } from './routes/models.ts';
 import { usageRoute } from './routes/usage.ts';
 import { GatewayRouter } from './routing/router.ts';
@@ -46,7 +49,11 @@ const EXPOSED_HEADERS = [
 ];
 
 export function createApp(given: GatewayDeps): Hono<GatewayEnv> {
-  const deps: GatewayDeps = { ...given, router: given.router ?? new GatewayRouter(given.config, given.logger) };
+  const deps: GatewayDeps = {
+    ...given,
+    router: given.router ?? new GatewayRouter(given.config, given.logger),
+    metrics: given.metrics ?? new GatewayMetrics(),
+  };
   const { config, logger } = deps;
   const app = new Hono<GatewayEnv>();
 
@@ -75,6 +82,7 @@ export function createApp(given: GatewayDeps): Hono<GatewayEnv> {
   app.get('/v1/usage', usageRoute(deps));
   app.route('/admin/v1', adminRoutes(deps));
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.route('/metrics', metricsRoute(deps));
   app.route('/', dashboardRoutes()); // GET /dashboard/*: the static page (its data needs the admin session)
 
   app.notFound((c) =>

@@ -6,6 +6,7 @@ import type { ApiKey } from '@distillgate/db';
 import type { Logger, UpstreamRegistry } from '@distillgate/router';
 import type { EdgeProvider } from './edge/provider.ts';
 import type { MeteringBackend } from './metering/backend.ts';
+import type { GatewayMetrics } from './metrics/index.ts';
 import type { GatewayRouter } from './routing/router.ts';
 
 /** What an app instance is built from; `server.ts` and `worker.ts` each assemble one. */
@@ -31,6 +32,8 @@ export interface GatewayDeps {
   adminToken?: string;
   /** Routing plans, shadow samples and calibrated thresholds of routed aliases; createApp builds one when absent. */
   router?: GatewayRouter;
+  /** Request counters and latency histograms for `GET /metrics`; createApp builds one when absent. */
+  metrics?: GatewayMetrics;
 }
 
 export interface GatewayVariables {

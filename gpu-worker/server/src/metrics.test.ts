@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Histogram, WorkerMetrics } from './metrics.ts';
+import { Histogram } from '@distillgate/protocol';
+import { WorkerMetrics } from './metrics.ts';
 
 describe('metrics', () => {
   it('histogram buckets are cumulative with +Inf, sum and count', () => {

@@ -2,40 +2,14 @@
  * Prometheus text exposition (format 0.0.4) of the worker's metrics, under vLLM's names
  * (DESIGN.md §5 "Metrics"; https://docs.vllm.ai/en/latest/design/metrics.html) so dashboards and
  * the gateway's pool read a gpu-worker and a vLLM instance alike. No client library: two counters,
- * two histograms, and gauges read at scrape time.
+ * two histograms (packages/protocol `prometheus.ts`), and gauges read at scrape time.
  */
+import { Histogram, metricFamily } from '@distillgate/protocol';
 
 /** Seconds; vLLM's bucket bounds for time to first token. */
 const TTFT_BUCKETS_S = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 /** Seconds; vLLM's bucket bounds for time per output token. */
 const TPOT_BUCKETS_S = [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 2.5];
-
-export class Histogram {
-  private readonly counts: number[];
-  private sum = 0;
-  private count = 0;
-
-  constructor(readonly bounds: readonly number[]) {
-    this.counts = bounds.map(() => 0);
-  }
-
-  observe(value: number): void {
-    this.sum += value;
-    this.count++;
-    for (let i = 0; i < this.bounds.length; i++) if (value <= this.bounds[i]!) this.counts[i]!++;
-  }
-
-  /** The `_bucket`, `_sum`, `_count` lines; buckets are cumulative (each count includes smaller ones). */
-  lines(name: string, labels: string): string[] {
-    const out = this.bounds.map((le, i) => `${name}_bucket{${labels},le="${le}"} ${this.counts[i]}`);
-    out.push(
-      `${name}_bucket{${labels},le="+Inf"} ${this.count}`,
-      `${name}_sum{${labels}} ${this.sum}`,
-      `${name}_count{${labels}} ${this.count}`,
-    );
-    return out;
-  }
-}
 
 export interface LoadGauges {
   running: number;
@@ -65,11 +39,7 @@ export class WorkerMetrics {
   render(): string {
     const labels = `model_name="${this.modelName.replace(/["\\\n]/g, '_')}"`;
     const { running, waiting, runs } = this.load();
-    const block = (name: string, type: string, help: string, lines: string[]) => [
-      `# HELP ${name} ${help}`,
-      `# TYPE ${name} ${type}`,
-      ...lines,
-    ];
+    const block = metricFamily;
     return [
       ...block('vllm:num_requests_running', 'gauge', 'Requests decoding now.', [`vllm:num_requests_running{${labels}} ${running}`]),
       ...block('vllm:num_requests_waiting', 'gauge', 'Requests waiting for a decoding slot.', [

@@ -17,7 +17,11 @@ export const DEFAULT_DATABASE_FILE = '.data/distillgate.sqlite';
 /** This package's migrations folder (SQL + drizzle's meta/_journal.json). */
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
 
-/** How long a statement waits for another connection's write lock before SQLITE_BUSY. @unit ms */
+/**
+ * How long a statement waits for another connection's write lock before SQLITE_BUSY, by default.
+ * better-sqlite3 is synchronous: the wait blocks the calling thread, so a server passes a short one
+ * (`busyTimeoutMs`) and retries asynchronously instead. @unit ms
+ */
 export const BUSY_TIMEOUT_MS = 5000;
 
 export interface NodeDatabase {
@@ -36,9 +40,10 @@ export interface NodeDatabase {
  * `busy_timeout`, `foreign_keys = ON` (D1 enforces them too).
  * @param options.file path; @default DEFAULT_DATABASE_FILE; `:memory:` for a private in-memory database
  * @param options.migrate apply pending migrations; @default true
+ * @param options.busyTimeoutMs SQLite's busy timeout; @default BUSY_TIMEOUT_MS
  * @throws better-sqlite3's SqliteError when the file cannot be opened or a migration fails
  */
-export function openNodeDatabase(options: { file?: string; migrate?: boolean } = {}): NodeDatabase {
+export function openNodeDatabase(options: { file?: string; migrate?: boolean; busyTimeoutMs?: number } = {}): NodeDatabase {
   const requested = options.file ?? DEFAULT_DATABASE_FILE;
   const file = requested === ':memory:' ? requested : resolve(requested);
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -46,7 +51,7 @@ export function openNodeDatabase(options: { file?: string; migrate?: boolean } =
   try {
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
-    sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    sqlite.pragma(`busy_timeout = ${Math.max(0, Math.round(options.busyTimeoutMs ?? BUSY_TIMEOUT_MS))}`);
     sqlite.pragma('foreign_keys = ON');
     const db = drizzle(sqlite);
     if (options.migrate !== false) migrate(db, { migrationsFolder: MIGRATIONS_DIR });

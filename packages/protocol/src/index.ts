@@ -30,3 +30,4 @@ export { normalizeFinishReason } from './finish-reason.ts';
 export type { CommonRequestFields, StreamOptions } from './request-fields.ts';
 export type { SseFrame } from './sse.ts';
 export { encodeSseData, readSseEvents, SSE_DONE } from './sse.ts';
+export * from './prometheus.ts';

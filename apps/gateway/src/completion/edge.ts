@@ -70,6 +70,7 @@ async function admit(ctx: CompletionContext, target: EdgeTarget): Promise<Attemp
     if (judged.pass) return { ok: true, value: { edge, served, events, head: judged.head } };
     stop(events);
     ctx.routing.escalated = true;
+    ctx.deps.metrics?.escalation();
     noteDraftCost(ctx, target, drafted.tokens);
     return { ok: false, failure: escalationFailure(target.model, judged.score, gate.threshold) };
   } catch (err) {

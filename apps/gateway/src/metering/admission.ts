@@ -16,6 +16,7 @@ import { errors } from '@distillgate/protocol';
 import type { Endpoint, Logger, Target } from '@distillgate/router';
 import { countChatPrompt, countCompletionPrompt, effectiveMaxTokens, estimateWorstCase, loadTokenCounter } from '@distillgate/tokenizers';
 import type { EdgeProvider } from '../edge/provider.ts';
+import type { GatewayMetrics } from '../metrics/index.ts';
 import type { MeteringBackend } from './backend.ts';
 import { type RequestMeter, SqlRequestMeter } from './meter.ts';
 
@@ -35,6 +36,8 @@ export interface AdmissionInput {
   targets: readonly Target[];
   /** performance.now() at arrival. */
   startedMs: number;
+  /** Counts the request when its meter ends. */
+  metrics?: GatewayMetrics;
 }
 
 /**
@@ -71,6 +74,7 @@ export async function admit(input: AdmissionInput): Promise<RequestMeter> {
     promptTokensEstimate: promptTokens,
     prices,
     startedMs: input.startedMs,
+    ...(input.metrics ? { metrics: input.metrics } : {}),
   };
   if (!key) return new SqlRequestMeter({ ...init, hold: null, headers: {} });
   // a request larger than the key's whole minute can never pass: no point telling it to retry

@@ -6,6 +6,7 @@
  */
 import type { Database, UsageSink } from '@distillgate/db';
 import type { KeyLimits } from './limits.ts';
+import type { WriteGate } from './write-gate.ts';
 
 export interface MeteringBackend {
   readonly db: Database;
@@ -16,4 +17,11 @@ export interface MeteringBackend {
    * shutdown can wait for it). The task handles its own errors.
    */
   background(task: Promise<unknown>): void;
+  /** Budget reservations held now, micro-USD, where this backend's database holds them (Node). */
+  reservedMicroUsd?(): Promise<number>;
+  /**
+   * Paces writes while the database is locked, where a write blocks the thread (Node's synchronous
+   * SQLite, write-gate.ts); absent where writes are asynchronous (D1).
+   */
+  readonly writes?: WriteGate;
 }

@@ -13,13 +13,13 @@ import {
   type BudgetReservation,
   type Database,
   deferredReservation,
-  isDatabaseBusy,
   releaseBudget,
   reserveBudget,
   settleBudget,
 } from '@distillgate/db';
 import { type RateTicket, RateWindows, rateLimitHeaders } from '@distillgate/metering';
 import { errors, type GatewayError } from '@distillgate/protocol';
+import { WriteGate } from './write-gate.ts';
 
 /** What a request may use at most, or used in the end. */
 export interface LimitAmounts {
@@ -51,8 +51,12 @@ interface SqlHold extends LimitHold {
 }
 
 export class SqlKeyLimits implements KeyLimits {
+  /**
+   * @param writes paces writes while the file is locked (write-gate.ts)
+   */
   constructor(
     private readonly db: Database,
+    private readonly writes: WriteGate = new WriteGate(),
     readonly rate: RateWindows = new RateWindows(),
   ) {}
 
@@ -62,17 +66,16 @@ export class SqlKeyLimits implements KeyLimits {
     if (!rate.ok) {
       return { ok: false, error: errors.rateLimited(rate.kind, Math.max(1, Math.ceil(rate.retryAfterMs / 1000)), headers), headers };
     }
+    // a key without a budget has nothing to check: no write now, its spend is added when it settles
+    if (key.budgetMicroUsd === null)
+      return { ok: true, hold: { keyId: key.id, ticket: rate.ticket, reservation: deferredReservation(key.id) } as SqlHold, headers };
     let reserved: Awaited<ReturnType<typeof reserveBudget>>;
     try {
-      reserved = await reserveBudget(this.db, { keyId: key.id, worstCaseMicroUsd: worst.costMicroUsd });
+      // while the file is locked a budget cannot be checked: refused at once with 503 database_busy
+      // (app.onError) rather than blocking the event loop on one more attempt
+      if (this.writes.backingOff) throw errors.databaseBusy();
+      reserved = await this.writes.run(() => reserveBudget(this.db, { keyId: key.id, worstCaseMicroUsd: worst.costMicroUsd }));
     } catch (err) {
-      // the database stayed locked past its busy timeout: a key without a budget has nothing to
-      // check, so it goes on and its spend is added when the request settles; a budget cannot be
-      // checked, so that request is refused with 503 database_busy (app.onError)
-      if (isDatabaseBusy(err) && key.budgetMicroUsd === null) {
-        const hold: SqlHold = { keyId: key.id, ticket: rate.ticket, reservation: deferredReservation(key.id) };
-        return { ok: true, hold, headers };
-      }
       this.rate.settle(rate.ticket, 0);
       throw err;
     }
@@ -94,7 +97,7 @@ export class SqlKeyLimits implements KeyLimits {
     const { ticket, reservation } = hold as SqlHold;
     this.rate.settle(ticket, actual.tokens);
     if (actual.costMicroUsd > 0) await settleBudget(this.db, reservation, actual.costMicroUsd);
-    else await releaseBudget(this.db, reservation);
+    else if (reservation.reservedMicroUsd > 0) await releaseBudget(this.db, reservation);
   }
 }
 

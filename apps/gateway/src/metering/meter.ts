@@ -17,6 +17,7 @@ import { costMicroUsd, type TokenUsage } from '@distillgate/metering';
 import type { Logger } from '@distillgate/router';
 import { countTokens } from '@distillgate/tokenizers';
 import type { Served } from '../completion/context.ts';
+import type { GatewayMetrics } from '../metrics/index.ts';
 import type { MeteringBackend } from './backend.ts';
 import type { LimitHold } from './limits.ts';
 
@@ -63,17 +64,33 @@ export interface RequestMeter {
   readonly headers: Record<string, string>;
 }
 
-/** A meter that records nothing: prices from config, for a gateway without metering. */
-export function unmeteredRequest(prices: Record<string, Price>): RequestMeter {
+/**
+ * A meter that writes nothing: prices from config, for a gateway without metering; it still feeds
+ * the process's metrics.
+ * @param startedMs performance.now() at arrival
+ */
+export function unmeteredRequest(
+  prices: Record<string, Price>,
+  metrics?: GatewayMetrics,
+  startedMs: number = performance.now(),
+): RequestMeter {
+  let ttftMs: number | null = null;
+  let ended = false;
   return {
     price: (model) => prices[model],
     cost: (model, usage) => costMicroUsd(usage, prices[model]),
     estimate: (text) => ({ prompt_tokens: 0, completion_tokens: countOrZero(text) }),
-    firstToken() {},
+    firstToken() {
+      ttftMs ??= Math.round(performance.now() - startedMs);
+    },
     relayed() {},
     noteAttempts() {},
     noteRouting() {},
-    end() {},
+    end(result) {
+      if (ended) return;
+      ended = true;
+      metrics?.request({ route: result.served?.route ?? null, status: result.status, ttftMs, latencyMs: performance.now() - startedMs });
+    },
     recorded: Promise.resolve(false),
     headers: {},
   };
@@ -94,10 +111,16 @@ export interface MeterInit {
   headers: Record<string, string>;
   /** performance.now() at arrival. */
   startedMs: number;
+  /** Counts the request when it ends (`GET /metrics`). */
+  metrics?: GatewayMetrics;
 }
 
-/** Usage-row writes: tries, and the wait before each retry. @unit ms */
-const WRITE_RETRY_DELAYS_MS = [50, 250, 1000, 4000];
+/**
+ * Usage-row writes and settlements: the wait before each retry (about a minute in all, so a
+ * database locked for that long — a backup, a migration — still gets every row once; rows are
+ * insert-or-ignore by request id, so a retry never doubles one). @unit ms
+ */
+const WRITE_RETRY_DELAYS_MS = [50, 250, 500, 1000, 2000, 4000, 8000, 15_000, 30_000];
 
 export class SqlRequestMeter implements RequestMeter {
   private ended = false;
@@ -178,6 +201,7 @@ export class SqlRequestMeter implements RequestMeter {
       status: result.status,
       attempts: (result.attempts ?? this.attempts).map(toAttempt),
     };
+    init.metrics?.request({ route: row.route, status: row.status, ttftMs: row.ttftMs, latencyMs: row.latencyMs });
     const used = { tokens: served ? promptTokens + completionTokens : 0, costMicroUsd };
     init.backend.background(this.persist(row, used));
   }
@@ -185,9 +209,10 @@ export class SqlRequestMeter implements RequestMeter {
   /** Writes the row (retrying), then settles the key's hold to what the request used. */
   private async persist(row: UsageRecord, used: { tokens: number; costMicroUsd: number }): Promise<void> {
     const { backend, logger, hold, requestId } = this.init;
+    const write = <T>(fn: () => Promise<T>) => (backend.writes ? backend.writes.run(fn) : fn());
     for (let attempt = 0; ; attempt++) {
       try {
-        await backend.sink.record(row);
+        await write(() => backend.sink.record(row));
         this.resolveRecorded(true);
         break;
       } catch (err) {
@@ -204,7 +229,7 @@ export class SqlRequestMeter implements RequestMeter {
     if (!hold) return;
     for (let attempt = 0; ; attempt++) {
       try {
-        await backend.limits.settle(hold, used);
+        await write(() => backend.limits.settle(hold, used));
         return;
       } catch (err) {
         const delay = WRITE_RETRY_DELAYS_MS[attempt];

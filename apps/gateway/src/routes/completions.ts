@@ -53,8 +53,9 @@ export function completionRoute(deps: GatewayDeps, endpoint: Endpoint): Handler<
             request,
             targets,
             startedMs,
+            ...(deps.metrics ? { metrics: deps.metrics } : {}),
           })
-        : unmeteredRequest(deps.config.metering.prices);
+        : unmeteredRequest(deps.config.metering.prices, deps.metrics, startedMs);
       const ctx: CompletionContext = {
         deps,
         endpoint,

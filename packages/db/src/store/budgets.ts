@@ -136,6 +136,15 @@ export async function releaseBudget(db: Database, reservation: BudgetReservation
   return applySettlement(db, reservation, 0, nowMs);
 }
 
+/** Every key's reservations held now (the period containing `nowMs`), micro-USD. */
+export async function reservedTotal(db: Database, nowMs: number = Date.now()): Promise<number> {
+  const [row] = await db
+    .select({ reserved: sql<number>`coalesce(sum(${spendCounters.reservedMicroUsd}), 0)` })
+    .from(spendCounters)
+    .where(eq(spendCounters.period, budgetPeriodOf(nowMs)));
+  return Number(row?.reserved ?? 0);
+}
+
 /** The key's spend in the period containing `nowMs` (zeros when nothing was reserved yet). */
 export async function getSpend(db: Database, keyId: string, nowMs: number = Date.now()): Promise<SpendSnapshot> {
   const period = budgetPeriodOf(nowMs);
