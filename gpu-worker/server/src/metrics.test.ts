@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { Histogram } from '@distillgate/protocol';
+import { describe, expect, it } from 'vitest';
 import { WorkerMetrics } from './metrics.ts';
 
 describe('metrics', () => {

@@ -27,7 +27,7 @@ export type { ErrorBody, ErrorCode, ErrorType, GatewayErrorInit } from './errors
 export { errorResponse, errors, GatewayError } from './errors.ts';
 export type { FinishReason, NormalizedFinishReason } from './finish-reason.ts';
 export { normalizeFinishReason } from './finish-reason.ts';
+export * from './prometheus.ts';
 export type { CommonRequestFields, StreamOptions } from './request-fields.ts';
 export type { SseFrame } from './sse.ts';
 export { encodeSseData, readSseEvents, SSE_DONE } from './sse.ts';
-export * from './prometheus.ts';

@@ -26,7 +26,11 @@ export class Histogram {
     const sep = labels ? ',' : '';
     const out = this.bounds.map((le, i) => `${name}_bucket{${labels}${sep}le="${le}"} ${this.counts[i]}`);
     const braces = labels ? `{${labels}}` : '';
-    out.push(`${name}_bucket{${labels}${sep}le="+Inf"} ${this.count}`, `${name}_sum${braces} ${this.sum}`, `${name}_count${braces} ${this.count}`);
+    out.push(
+      `${name}_bucket{${labels}${sep}le="+Inf"} ${this.count}`,
+      `${name}_sum${braces} ${this.sum}`,
+      `${name}_count${braces} ${this.count}`,
+    );
     return out;
   }
 }
