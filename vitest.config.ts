@@ -56,6 +56,10 @@ export default defineConfig({
                 // applied to the D1 binding `DB` by tests/workerd/setup.ts (storage is per test file)
                 TEST_MIGRATIONS: await readD1Migrations('packages/db/migrations'),
               },
+              // tests/workerd/usage-queue.test.ts: a real queue the Worker's queue() handler consumes. Not
+              // named USAGE_QUEUE, so the other tests keep the direct D1 sink of the top-level Worker.
+              queueProducers: { TEST_USAGE_QUEUE: { queueName: 'distillgate-usage-test' } },
+              queueConsumers: { 'distillgate-usage-test': { maxBatchSize: 10, maxBatchTimeout: 0.2, maxRetries: 2 } },
             },
           })),
         ],

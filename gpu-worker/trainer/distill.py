@@ -35,6 +35,9 @@ the checkpoint every `kd.checkpoint_interval_steps` steps, every `checkpoint_int
 and on SIGINT/SIGTERM. The final summary is one JSON line on stdout (and train_summary.json).
 KD knobs, one --set each: kd.alpha=0.5, kd.tau=2, kd.k=20 (≤ the shards' k), kd.reverse_kl=false,
 kd.rest_min=1e-6, kd.checkpoint_interval_steps=200; the rest as train.py (token_budget=…, model.…).
+
+Several GPUs: `torchrun --standalone --nproc_per_node=N distill.py …` (distributed.py): each rank
+takes rows rank::N of the step's global batch, DDP averages gradients, rank 0 checkpoints and logs.
 """
 from __future__ import annotations
 
@@ -51,6 +54,7 @@ from pathlib import Path
 
 import numpy as np
 
+import distributed
 import kd_data
 from config import PRESETS, TrainConfig, cache_dir, from_dict, to_dict, with_overrides
 from runtime import JsonLog, be_nice, setup_torch, write_json_atomic
@@ -223,7 +227,9 @@ def main(argv: list[str] | None = None) -> dict:
     check_settings(kd, cfg, shards)
     out.mkdir(parents=True, exist_ok=True)
     be_nice(cfg.niceness)
-    log = JsonLog(out / "log.jsonl", stream=sys.stderr)
+    dist = distributed.setup(torch, args.device, cfg.batch_size)
+    args.device = dist.device
+    log = JsonLog(out / "log.jsonl", stream=sys.stderr) if dist.is_main else (lambda *_a, **_k: None)
 
     torch.manual_seed(cfg.seed)  # the student's initialisation depends on the seed only
     model = GPT(cfg.model).to(args.device)
@@ -251,15 +257,22 @@ def main(argv: list[str] | None = None) -> dict:
                 was=state["data"]["shards"]["sha256"], now=shards.describe()["sha256"])
             state["data"]["shards"] = {"dir": str(args.shards), **shards.describe()}
     check_settings(kd, cfg, shards)
+    if cfg.batch_size % dist.world_size:
+        raise SystemExit(f"the checkpoint's batch_size {cfg.batch_size} does not split across {dist.world_size} processes")
     state["stretches"] += 1
-    write_json_atomic(out / "config.json", {**to_dict(cfg), "kd": dataclasses.asdict(kd)})
-    result = distill_loop(model, optimizer, cfg, kd, shards, state, args, out, log)
-    print(json.dumps(result), flush=True)
+    if dist.is_main:
+        write_json_atomic(out / "config.json", {**to_dict(cfg), "kd": dataclasses.asdict(kd)})
+    try:
+        result = distill_loop(model, optimizer, cfg, kd, shards, state, args, out, log, dist)
+    finally:
+        distributed.teardown(dist)
+    if dist.is_main:
+        print(json.dumps(result), flush=True)
     return result
 
 
 def distill_loop(model: GPT, optimizer, cfg: TrainConfig, kd: KDConfig, shards: kd_data.ShardSet, state: dict,
-                 args, out: Path, log: JsonLog) -> dict:
+                 args, out: Path, log: JsonLog, dist: distributed.Dist = distributed.Dist()) -> dict:
     val_tokens = load_tokens(args.data, "validation")
     B, S = cfg.batch_size, shards.seq_len
     total_steps = math.ceil(cfg.token_budget / (B * S))
@@ -267,8 +280,9 @@ def distill_loop(model: GPT, optimizer, cfg: TrainConfig, kd: KDConfig, shards: 
     log("distill.start", name=cfg.name, parameters=model.num_parameters(), step=state["step"], total_steps=total_steps,
         stretch=state["stretches"], threads=torch.get_num_threads(), niceness=os.nice(0), device=args.device,
         epochs=round(total_steps * B / shards.sequences, 3), config=to_dict(cfg), kd=dataclasses.asdict(kd),
-        shards=state["data"]["shards"])
-    if state["step"] == 0 and state["val_loss"] is None and total_steps > 0:
+        shards=state["data"]["shards"], world_size=dist.world_size)
+    step_model = distributed.wrap(torch, model, dist)  # DDP when distributed; `model` stays the plain GPT
+    if state["step"] == 0 and state["val_loss"] is None and total_steps > 0 and dist.is_main:
         state["val_loss"] = round(validation_loss(model, val_tokens, cfg), 4)
         log("distill.eval", step=0, tokens=0, val_loss=state["val_loss"])
 
@@ -282,16 +296,20 @@ def distill_loop(model: GPT, optimizer, cfg: TrainConfig, kd: KDConfig, shards: 
     n_interval, interval_tokens = 0, 0
 
     def checkpoint(why: str) -> None:
+        if not dist.is_main:
+            return
         save_checkpoint(out, model, optimizer, cfg, kd, state)
-        write_json_atomic(out / "train_summary.json", summary(cfg, kd, state, total_steps))
+        write_json_atomic(out / "train_summary.json", {**summary(cfg, kd, state, total_steps), "world_size": dist.world_size})
         log("distill.checkpoint", step=state["step"], tokens=state["tokens_seen"], reason=why, path=str(out / "ckpt.pt"))
 
     while state["step"] < total_steps and stop["signal"] is None:
         lr = learning_rate(cfg, state["step"], total_steps)
         for group in optimizer.param_groups:
             group["lr"] = lr
-        x, y, ids, lps = (torch.from_numpy(a).to(args.device) for a in shards.batch(order.indices(state["step"], B), kd.k))
-        logits, _ = model(x)
+        # under torchrun every rank draws the same global batch and keeps rows rank::world_size
+        rows = dist.shard(order.indices(state["step"], B))
+        x, y, ids, lps = (torch.from_numpy(a).to(args.device) for a in shards.batch(rows, kd.k))
+        logits, _ = step_model(x)
         loss, kl, ce = kd_loss(logits, y, ids, lps, kd)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -310,11 +328,13 @@ def distill_loop(model: GPT, optimizer, cfg: TrainConfig, kd: KDConfig, shards: 
         last_step = state["step"] == total_steps
         if args.max_seconds is not None and now - stretch_start >= args.max_seconds:
             stop["signal"] = "max-seconds"
+        if dist.enabled and distributed.any_rank(torch, stop["signal"] is not None, dist):
+            stop["signal"] = stop["signal"] or "peer-stopped"  # every rank leaves the loop at the same step
         stopping = last_step or stop["signal"] is not None  # log the partial interval before stopping
 
         if state["step"] % cfg.log_interval_steps == 0 or stopping:
             la = sample_load_average(state)
-            means = {key: round(v / n_interval, 4) for key, v in sums.items()}
+            means = dict(zip(sums, (round(v, 4) for v in distributed.mean(torch, [v / n_interval for v in sums.values()], dist))))
             state["train_loss"], state["kd_loss"], state["ce_loss"], state["agreement"] = (
                 means["loss"], means["kd_loss"], means["ce_loss"], means["agreement"])
             rate = interval_tokens / max(1e-9, now - last_log)
@@ -324,7 +344,7 @@ def distill_loop(model: GPT, optimizer, cfg: TrainConfig, kd: KDConfig, shards: 
                 eta_s=int((total_steps - state["step"]) * B * S / max(rate, 1e-9)), load_average_1m=la)
             sums = dict.fromkeys(sums, 0.0)
             n_interval, interval_tokens, last_log = 0, 0, now
-        if state["step"] % cfg.eval_interval_steps == 0 or last_step:
+        if (state["step"] % cfg.eval_interval_steps == 0 or last_step) and dist.is_main:
             state["val_loss"] = round(validation_loss(model, val_tokens, cfg), 4)
             log("distill.eval", step=state["step"], tokens=state["tokens_seen"], val_loss=state["val_loss"],
                 train_loss=state["train_loss"])
@@ -335,7 +355,7 @@ def distill_loop(model: GPT, optimizer, cfg: TrainConfig, kd: KDConfig, shards: 
             last_ckpt = time.time()
 
     checkpoint("end" if state["step"] >= total_steps else stop["signal"] or "stop")
-    result = summary(cfg, kd, state, total_steps)
+    result = {**summary(cfg, kd, state, total_steps), "world_size": dist.world_size}
     log("distill.done" if state["step"] >= total_steps else "distill.stop", reason=stop["signal"] or "budget", **result)
     return result
 

@@ -8,6 +8,11 @@ Options: --set key=value (e.g. --set token_budget=8000000, --set model.n_layer=4
 --device cuda|cpu (default: cuda when available). An existing checkpoint is never overwritten
 without --resume (continue) or --restart (discard).
 
+Several GPUs (or CPU processes): launch with torchrun, the same arguments (distributed.py):
+    torchrun --standalone --nproc_per_node=4 gpu-worker/trainer/train.py --preset teacher --resume
+Each rank takes its rows of the same global batch and DDP averages gradients, so the run follows the
+single-process one; rank 0 writes the checkpoint, summaries and logs.
+
 Progress is JSON lines (stdout and <out>/log.jsonl). <out>/ckpt.pt holds model, optimizer, the
 resolved config and counters; it is rewritten every `checkpoint_interval_s`, at the end, and on
 SIGINT/SIGTERM. <out>/train_summary.json has tokens seen, wall time, load average, losses.
@@ -24,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+import distributed
 from config import PRESETS, TrainConfig, cache_dir, from_dict, to_dict, with_overrides
 from runtime import JsonLog, be_nice, load_average_1m, setup_torch, write_json_atomic
 
@@ -115,11 +121,15 @@ def summary(cfg: TrainConfig, state: dict, total_steps: int) -> dict:
 
 # ---- the loop -------------------------------------------------------------------------------
 
-def train_step(model: GPT, optimizer, cfg: TrainConfig, x, y, lr: float) -> float:
-    """One AdamW step on one batch, gradients clipped to `grad_clip` (global L2 norm)."""
+def train_step(model, optimizer, cfg: TrainConfig, x, y, lr: float) -> float:
+    """One AdamW step on one batch, gradients clipped to `grad_clip` (global L2 norm).
+
+    `model` is the GPT or its DDP wrapper: the loss goes through its forward so DDP averages the
+    gradients across ranks during backward."""
     for group in optimizer.param_groups:
         group["lr"] = lr
-    loss = model.loss(x, y)
+    logits, _ = model(x)  # (B, T, V)
+    loss = torch.nn.functional.cross_entropy(logits.view(-1, logits.size(-1)), y.reshape(-1))
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
@@ -155,10 +165,13 @@ def main(argv: list[str] | None = None) -> dict:
     if resuming and not args.resume:
         raise SystemExit(f"{ckpt_path} exists: pass --resume to continue it or --restart to discard it")
     be_nice(cfg.niceness)
-    log = JsonLog(out / "log.jsonl")
+    dist = distributed.setup(torch, args.device, cfg.batch_size)
+    args.device = dist.device
+    log = JsonLog(out / "log.jsonl") if dist.is_main else (lambda *_a, **_k: None)
     tokens_meta = json.loads((args.data / "tokens.json").read_text())
     assert tokens_meta["vocab_size"] == cfg.model.vocab_size, "tokenizer and model vocab sizes differ"
 
+    torch.manual_seed(cfg.seed)  # the initialisation depends on the seed only (as distill.py); DDP ranks agree
     model = GPT(cfg.model).to(args.device)
     optimizer = make_optimizer(model, cfg)
     state = {"step": 0, "tokens_seen": 0, "wall_time_s": 0.0, "stretches": 0, "load_average_sum": 0.0,
@@ -174,19 +187,27 @@ def main(argv: list[str] | None = None) -> dict:
         optimizer.load_state_dict(ckpt["optimizer"])
         state = ckpt["state"]
         assert state["data"]["tokenizer_sha256"] == tokens_meta["tokenizer_sha256"], "tokenizer changed since the checkpoint"
+    if cfg.batch_size % dist.world_size:
+        raise SystemExit(f"the checkpoint's batch_size {cfg.batch_size} does not split across {dist.world_size} processes")
     state["stretches"] += 1
-    write_json_atomic(out / "config.json", to_dict(cfg))
-    return train_loop(model, optimizer, cfg, state, args, out, log)
+    if dist.is_main:
+        write_json_atomic(out / "config.json", to_dict(cfg))
+    try:
+        return train_loop(model, optimizer, cfg, state, args, out, log, dist)
+    finally:
+        distributed.teardown(dist)
 
 
-def train_loop(model: GPT, optimizer, cfg: TrainConfig, state: dict, args, out: Path, log: JsonLog) -> dict:
+def train_loop(model: GPT, optimizer, cfg: TrainConfig, state: dict, args, out: Path, log: JsonLog,
+               dist: distributed.Dist = distributed.Dist()) -> dict:
     train_tokens = load_tokens(args.data, "train")
     val_tokens = load_tokens(args.data, "validation")
     T, B = cfg.model.context_length, cfg.batch_size
     total_steps = math.ceil(cfg.token_budget / (B * T))
     log("train.start", name=cfg.name, parameters=model.num_parameters(), step=state["step"],
         total_steps=total_steps, stretch=state["stretches"], threads=torch.get_num_threads(),
-        niceness=os.nice(0), config=to_dict(cfg))
+        niceness=os.nice(0), world_size=dist.world_size, device=args.device, config=to_dict(cfg))
+    step_model = distributed.wrap(torch, model, dist)  # DDP when distributed; `model` stays the plain GPT
 
     stop = {"signal": None}
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -200,8 +221,10 @@ def train_loop(model: GPT, optimizer, cfg: TrainConfig, state: dict, args, out: 
     while state["step"] < total_steps and stop["signal"] is None:
         lr = learning_rate(cfg, state["step"], total_steps)
         # batches depend only on (seed, step): a resumed run sees exactly the data it would have
+        # (under torchrun every rank draws the same global batch and keeps its own rows)
         x, y = get_batch(train_tokens, B, T, np.random.default_rng([cfg.seed, 0, state["step"]]))
-        interval_losses.append(train_step(model, optimizer, cfg, x.to(args.device), y.to(args.device), lr))
+        x, y = dist.shard(x), dist.shard(y)
+        interval_losses.append(train_step(step_model, optimizer, cfg, x.to(args.device), y.to(args.device), lr))
         state["step"] += 1
         state["tokens_seen"] += B * T
         state["wall_time_s"] = wall_at_start + time.time() - stretch_start
@@ -211,27 +234,31 @@ def train_loop(model: GPT, optimizer, cfg: TrainConfig, state: dict, args, out: 
 
         if state["step"] % cfg.log_interval_steps == 0 or last_step:
             la = sample_load_average(state)
-            state["train_loss"] = round(sum(interval_losses) / len(interval_losses), 4)
+            state["train_loss"] = round(distributed.mean(torch, [sum(interval_losses) / len(interval_losses)], dist)[0], 4)
             rate = interval_tokens / max(1e-9, now - last_log)
             log("train.progress", step=state["step"], total_steps=total_steps,
                 pct=round(100 * state["step"] / total_steps, 1), loss=state["train_loss"], lr=round(lr, 6),
                 tokens_seen=state["tokens_seen"], tokens_per_s=round(rate, 1),
                 eta_s=int((total_steps - state["step"]) * B * T / max(rate, 1e-9)), load_average_1m=la)
             interval_losses, interval_tokens, last_log = [], 0, now
-        if state["step"] % cfg.eval_interval_steps == 0 or last_step:
+        if (state["step"] % cfg.eval_interval_steps == 0 or last_step) and dist.is_main:
             state["val_loss"] = round(validation_loss(model, val_tokens, cfg), 4)
             log("train.eval", step=state["step"], val_loss=state["val_loss"], train_loss=state["train_loss"])
             last_log = time.time()  # keep evaluation time out of the next tokens/s figure
         if args.max_seconds is not None and now - stretch_start >= args.max_seconds:
             stop["signal"] = "max-seconds"
-        if now - last_ckpt >= cfg.checkpoint_interval_s:
+        if dist.enabled and distributed.any_rank(torch, stop["signal"] is not None, dist):
+            stop["signal"] = stop["signal"] or "peer-stopped"  # every rank leaves the loop at the same step
+        if now - last_ckpt >= cfg.checkpoint_interval_s and dist.is_main:
             save_checkpoint(out, model, optimizer, cfg, state)
-            write_json_atomic(out / "train_summary.json", summary(cfg, state, total_steps))
+            write_json_atomic(out / "train_summary.json", {**summary(cfg, state, total_steps), "world_size": dist.world_size})
             log("train.checkpoint", step=state["step"], path=str(out / "ckpt.pt"))
             last_ckpt = time.time()
 
+    result = {**summary(cfg, state, total_steps), "world_size": dist.world_size}
+    if not dist.is_main:
+        return result
     save_checkpoint(out, model, optimizer, cfg, state)
-    result = summary(cfg, state, total_steps)
     write_json_atomic(out / "train_summary.json", result)
     log("train.stop" if state["step"] < total_steps else "train.done",
         reason=stop["signal"] or "budget", **result)

@@ -214,6 +214,23 @@ describe('infra/k8s manifests', () => {
     expect(trigger?.metadata.threshold).toBe(argValue(c, '--max-concurrent') ?? argValue(c, '--max-num-seqs'));
   });
 
+  it('the trainer Job runs train.py under torchrun with one process per GPU requested, NCCL shared memory mounted', () => {
+    const job = workloads.find((w) => w.manifest.kind === 'Job' && w.manifest.metadata.name === 'train-teacher')!;
+    const pod = job.template.spec!;
+    const c = pod.containers[0]!;
+    const gpus = c.resources?.limits?.['nvidia.com/gpu'];
+    expect(Number(gpus)).toBeGreaterThanOrEqual(1);
+    expect(c.resources?.requests?.['nvidia.com/gpu']).toEqual(gpus);
+    // the downward API cannot expose extended resources: NPROC_PER_NODE repeats the request
+    expect(c.env?.find((e) => e.name === 'NPROC_PER_NODE')?.value).toBe(String(gpus));
+    const script = c.args?.join('\n') ?? '';
+    expect(script).toMatch(/torchrun --standalone --nproc_per_node="\$NPROC_PER_NODE" train\.py --preset teacher --resume --device cuda &/);
+    expect(script).not.toMatch(/python3 train\.py/);
+    expect(script).toContain('kill -TERM "$train"'); // SIGTERM reaches torchrun, which passes it to every rank
+    const shm = c.volumeMounts?.find((m) => m.mountPath === '/dev/shm');
+    expect(pod.volumes?.find((v) => v.name === shm?.name)?.emptyDir?.medium).toBe('Memory');
+  });
+
   it('gateway-pool.example.json is a valid gateway config listing each member up to maxReplicaCount', () => {
     const config = parseConfig(JSON.parse(readFileSync(join(K8S, 'gateway-pool.example.json'), 'utf8')), {}, 'gateway-pool.example.json');
     for (const so of scaledObjects) {

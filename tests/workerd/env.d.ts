@@ -5,5 +5,7 @@ declare namespace Cloudflare {
     KEY_LIMITS: DurableObjectNamespace<import('../../apps/gateway/src/worker.ts').KeyLimitsObject>;
     MODELS: R2Bucket;
     TEST_MIGRATIONS: import('cloudflare:test').D1Migration[];
+    /** vitest.config.ts: a queue consumed by the Worker's queue() handler (usage-queue.test.ts). */
+    TEST_USAGE_QUEUE: Queue<import('@distillgate/db').UsageMessage>;
   }
 }

@@ -4,10 +4,13 @@
  * built on the first request, with one edge provider whose models come from the R2 binding `MODELS`
  * and, when the D1 binding `DB` is there, metering: API keys, usage rows in D1, and per-key
  * limits in the Durable Object `KEY_LIMITS` (metering/workerd/). Without `DB`, requests are
- * neither authenticated nor metered.
+ * neither authenticated nor metered. With the Queue producer `USAGE_QUEUE` too, usage rows are
+ * sent to the queue and this Worker's `queue()` handler writes them into D1 (wrangler.toml's
+ * staging and production environments); without it they go straight into D1.
  */
 import { waitUntil } from 'cloudflare:workers';
 import { type Config, parseConfig, resolveSecrets } from '@distillgate/config';
+import type { UsageQueueBatch, UsageQueueProducer } from '@distillgate/db';
 import { UpstreamRegistry } from '@distillgate/router';
 import type { ExecutionContext, Hono } from 'hono';
 import bundledConfig from '../../../distillgate.config.json';
@@ -15,16 +18,28 @@ import { createApp } from './app.ts';
 import { type R2BucketLike, workersEdgeForIsolate } from './edge/workerd/index.ts';
 import type { GatewayEnv } from './env.ts';
 import { createJsonLogger } from './log.ts';
-import { createWorkersMetering, type D1Binding, type KeyLimitsNamespace, type WorkersMetering } from './metering/workerd/index.ts';
+import {
+  consumeUsageQueue,
+  createWorkersMetering,
+  type D1Binding,
+  type KeyLimitsNamespace,
+  type WorkersMetering,
+} from './metering/workerd/index.ts';
 
 export { KeyLimitsObject } from './metering/workerd/key-limits-object.ts';
 
 /**
  * Worker bindings: string vars/secrets (`DISTILLGATE__…` overrides, `DISTILLGATE_ADMIN_TOKEN`),
- * `MODELS` (R2, edge model files), `DB` (D1: keys, prices, usage) and `KEY_LIMITS` (the Durable
- * Object namespace of per-key limits; needed with `DB`).
+ * `MODELS` (R2, edge model files), `DB` (D1: keys, prices, usage), `KEY_LIMITS` (the Durable
+ * Object namespace of per-key limits; needed with `DB`) and `USAGE_QUEUE` (optional Queue producer
+ * for usage rows; used with `DB`).
  */
-export type WorkerBindings = Record<string, unknown> & { MODELS?: R2BucketLike; DB?: D1Binding; KEY_LIMITS?: KeyLimitsNamespace };
+export type WorkerBindings = Record<string, unknown> & {
+  MODELS?: R2BucketLike;
+  DB?: D1Binding;
+  KEY_LIMITS?: KeyLimitsNamespace;
+  USAGE_QUEUE?: UsageQueueProducer;
+};
 
 interface Isolate {
   app: Hono<GatewayEnv>;
@@ -53,7 +68,14 @@ function isolateFor(env: WorkerBindings): Isolate {
   let metering: WorkersMetering | undefined;
   if (env.DB) {
     if (!env.KEY_LIMITS) throw new Error('the D1 binding DB needs the Durable Object binding KEY_LIMITS (wrangler.toml)');
-    metering = createWorkersMetering({ database: env.DB, keyLimits: env.KEY_LIMITS, prices: config.metering.prices, waitUntil, logger });
+    metering = createWorkersMetering({
+      database: env.DB,
+      keyLimits: env.KEY_LIMITS,
+      ...(env.USAGE_QUEUE ? { usageQueue: env.USAGE_QUEUE } : {}),
+      prices: config.metering.prices,
+      waitUntil,
+      logger,
+    });
   }
   const app = createApp({
     config,
@@ -72,5 +94,17 @@ export default {
     const { app, metering } = isolateFor(env);
     await metering?.ready(); // config prices into D1, once per isolate
     return app.fetch(request, env, ctx);
+  },
+
+  /**
+   * Usage messages from `USAGE_QUEUE` (the consumer in wrangler.toml): each is written into D1 with
+   * insert-or-ignore by request id and acked, or retried when its write fails. Needs no config, so
+   * it builds no app: a queue() isolate never loads the edge model.
+   * @throws Error when `DB` is not bound (the runtime retries the whole batch)
+   */
+  async queue(batch: UsageQueueBatch, env: WorkerBindings): Promise<void> {
+    if (!env.DB) throw new Error('the usage queue consumer needs the D1 binding DB (wrangler.toml)');
+    const level = typeof env.DISTILLGATE_LOG_LEVEL === 'string' ? (env.DISTILLGATE_LOG_LEVEL as 'info') : 'info';
+    await consumeUsageQueue(env.DB, batch, createJsonLogger(level));
   },
 };

@@ -13,5 +13,6 @@ export * from './store/keys.ts';
 export * from './store/prices.ts';
 export * from './store/routing.ts';
 export * from './store/usage-queries.ts';
+export * from './store/usage-queue-sink.ts';
 export * from './store/usage-sink.ts';
 export * from './store/usage-stats.ts';

@@ -122,7 +122,7 @@ export async function runShadow(input: ShadowInput): Promise<void> {
       teacherTokens: m.teacher.ids.length,
       internalCostMicroUsd: cost,
     });
-    if (cost > 0 && !(await addInternalCost(db, requestId, cost))) {
+    if (cost > 0 && !(await addCostWhenRowExists(db, requestId, cost))) {
       deps.logger.warn('shadow cost not added: no usage row', { request_id: requestId });
     }
   } catch (err) {
@@ -132,4 +132,19 @@ export async function runShadow(input: ShadowInput): Promise<void> {
   } finally {
     release?.();
   }
+}
+
+/**
+ * Waits before each retry of the shadow cost's UPDATE while the request's row is not there yet (a
+ * Queue sink writes it when its batch is consumed: up to its 5 s batch timeout plus retries). @unit ms
+ */
+const ROW_WAIT_MS = [250, 1000, 2000, 5000, 10_000];
+
+/** Adds the shadow run's cost to the request's usage row, waiting for the row to exist. */
+async function addCostWhenRowExists(db: Parameters<typeof addInternalCost>[0], requestId: string, microUsd: number): Promise<boolean> {
+  for (const waitMs of [0, ...ROW_WAIT_MS]) {
+    if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+    if (await addInternalCost(db, requestId, microUsd)) return true;
+  }
+  return false;
 }

@@ -2,7 +2,7 @@
  * Usage rows, written exactly once per gateway request id (DESIGN.md §5 "Usage rows"): the row is
  * inserted with ON CONFLICT (request_id) DO NOTHING, so a retried write never double-counts, and
  * its attempts go to `usage_attempts` keyed (request_id, n). Writers go through `UsageSink` — the
- * direct database sink here, a Queue sink on Workers later — and every sink passes the shared
+ * direct database sink here, the Queue sink of usage-queue-sink.ts on Workers — and every sink passes the shared
  * suite in usage-sink-conformance.ts. Idempotent replays write no row (DESIGN.md §5).
  */
 import { eq, sql } from 'drizzle-orm';
@@ -65,7 +65,11 @@ function assertCount(name: string, value: number | null | undefined): void {
   if (value != null && (!Number.isSafeInteger(value) || value < 0)) throw new RangeError(`${name} must be an integer ≥ 0, got ${value}`);
 }
 
-function assertRecord(row: UsageRecord): void {
+/**
+ * Checks a record before it is written or enqueued (the Queue sink rejects a bad row at the producer).
+ * @throws RangeError / TypeError on negative or fractional counts, an empty request id
+ */
+export function assertUsageRecord(row: UsageRecord): void {
   if (typeof row.requestId !== 'string' || row.requestId === '') throw new TypeError('requestId must be a non-empty string');
   assertCount('promptTokens', row.promptTokens);
   assertCount('completionTokens', row.completionTokens);
@@ -87,7 +91,7 @@ function assertRecord(row: UsageRecord): void {
  * @throws RangeError / TypeError on negative or fractional counts, an empty request id
  */
 export async function insertUsage(db: Database, row: UsageRecord): Promise<boolean> {
-  assertRecord(row);
+  assertUsageRecord(row);
   const inserted = await db
     .insert(usageEvents)
     .values({
@@ -136,7 +140,7 @@ export async function addInternalCost(db: Database, requestId: string, microUsd:
   return updated.length === 1;
 }
 
-/** The direct database sink (Node, and Workers until the Queue sink exists). */
+/** The direct database sink (Node, and Workers without a `USAGE_QUEUE` binding). */
 export function createDbUsageSink(db: Database): UsageSink {
   return {
     async record(row) {

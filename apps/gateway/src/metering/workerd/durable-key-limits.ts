@@ -60,7 +60,9 @@ export class DurableObjectKeyLimits implements KeyLimits {
   async settle(hold: LimitHold, actual: LimitAmounts): Promise<void> {
     const held = hold as DurableHold;
     if (held.settled) return;
-    held.settled = true;
+    // marked only once the object answered: the meter's retry of a failed settle must reach it again
+    // (the object ignores a hold it already settled, so a repeat is harmless)
     await this.stub(held.keyId).settle({ holdId: held.holdId, tokens: actual.tokens, costMicroUsd: actual.costMicroUsd });
+    held.settled = true;
   }
 }

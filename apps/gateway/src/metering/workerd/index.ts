@@ -1,7 +1,9 @@
 /**
  * The metering backend on Workers (metering/backend.ts): D1 through drizzle for keys, prices and
  * usage rows, a Durable Object per key for RPM/TPM and the budget (durable-key-limits.ts), and
- * background writes kept alive by the request's `waitUntil`.
+ * background writes kept alive by the request's `waitUntil`. Usage rows go to the Queue
+ * `USAGE_QUEUE` when it is bound (staging/production in wrangler.toml) and are written into D1 by
+ * the Worker's `queue()` handler (`consumeUsageQueue`); without it, straight into D1.
  *
  * Built once per isolate by worker.ts, like the app it belongs to: bindings are usable from any
  * request, and `background` is handed the runtime's `waitUntil` from `cloudflare:workers`, which
@@ -10,7 +12,17 @@
  * `ready()`; a failed seed is logged and tried again by the next request.
  */
 import type { Price } from '@distillgate/config';
-import { createDbUsageSink, type Database, microUsdPerMTok, seedPrices } from '@distillgate/db';
+import {
+  consumeUsageBatch,
+  createDbUsageSink,
+  createQueueUsageSink,
+  type Database,
+  microUsdPerMTok,
+  seedPrices,
+  type UsageBatchResult,
+  type UsageQueueBatch,
+  type UsageQueueProducer,
+} from '@distillgate/db';
 import type { Logger } from '@distillgate/router';
 import { drizzle } from 'drizzle-orm/d1';
 import type { MeteringBackend } from '../backend.ts';
@@ -27,6 +39,8 @@ export interface WorkersMeteringOptions {
   database: D1Binding;
   /** The `KEY_LIMITS` Durable Object namespace. */
   keyLimits: KeyLimitsNamespace;
+  /** The `USAGE_QUEUE` producer binding: usage rows go through it instead of straight into D1. */
+  usageQueue?: UsageQueueProducer;
   /** config `metering.prices`, seeded into the editable price table (an admin's edit is kept). */
   prices: Record<string, Price>;
   /** `waitUntil` from `cloudflare:workers` (tests may pass their own). */
@@ -50,7 +64,7 @@ export function createWorkersMetering(options: WorkersMeteringOptions): WorkersM
   let seeded: Promise<void> | undefined;
   return {
     db,
-    sink: createDbUsageSink(db),
+    sink: options.usageQueue ? createQueueUsageSink(options.usageQueue) : createDbUsageSink(db),
     limits: new DurableObjectKeyLimits(options.keyLimits),
     background(task) {
       options.waitUntil(task);
@@ -66,4 +80,22 @@ export function createWorkersMetering(options: WorkersMeteringOptions): WorkersM
       return seeded;
     },
   };
+}
+
+/**
+ * The `queue()` side of the Queue sink: writes a batch of usage messages into D1 (insert-or-ignore
+ * by request id), acking each message after its write and retrying it when the write fails.
+ */
+export async function consumeUsageQueue(database: D1Binding, batch: UsageQueueBatch, logger: Logger): Promise<UsageBatchResult> {
+  const db = drizzle(database) as unknown as Database;
+  const result = await consumeUsageBatch(db, batch, (message, err) => {
+    logger.warn('usage message not written; retrying it', {
+      queue: batch.queue,
+      message_id: message.id,
+      attempts: message.attempts,
+      error: err instanceof Error ? err.message : String(err),
+    });
+  });
+  logger.debug('usage batch', { queue: batch.queue, messages: batch.messages.length, ...result });
+  return result;
 }
