@@ -8,12 +8,12 @@
  * held. The figures are printed for the record.
  */
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKey } from '@distillgate/db';
 import { type NodeDatabase, openNodeDatabase } from '@distillgate/db/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/free-port.ts';
 import { type GatewayProcess, startGatewayProcess } from '../support/gateway-process.ts';
 import { type GpuWorkerProcess, startGpuWorkerProcess } from '../support/gpu-worker-process.ts';
 import { edgeSkipReason } from './edge-models.ts';
@@ -24,14 +24,6 @@ const TEACHER = 'distillgate-teacher';
 const REQUESTS = 1_000;
 const CONCURRENCY = 200;
 const PROMPTS = ['In the beginning God created', 'hacker n.', 'The committee said on Monday that', 'CYNIC, n.', 'zq xv 93 ##@ qqq'];
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const startWorker = (port: number) => startGpuWorkerProcess(['--models-dir', 'models', '--model', TEACHER, '--port', String(port)]);
 

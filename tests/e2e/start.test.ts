@@ -5,22 +5,13 @@
  * and stopping the gateway stops the worker.
  */
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/free-port.ts';
 import { type ListeningProcess, spawnListening } from '../support/listening-process.ts';
 import { edgeSkipReason } from './edge-models.ts';
 import { post } from './helpers.ts';
-
-/** A port that was free a moment ago (the worker needs a fixed one: the config's `local` baseUrl). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe.skipIf(edgeSkipReason() !== null)('npm start (gateway + local gpu-worker with the teacher)', () => {
   let start: ListeningProcess;

@@ -13,6 +13,7 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import type { GatewayEnv } from '../env.ts';
+import { nodeFileModules } from '../node-builtins.ts';
 
 /** Where the page lives. */
 export const DASHBOARD_PATH = '/dashboard';
@@ -51,23 +52,8 @@ const CSP = [
   "form-action 'self'",
 ].join('; ');
 
-type Fs = typeof import('node:fs/promises');
-type Path = typeof import('node:path');
-
-function nodeModules(): { fs: Fs; path: Path } | null {
-  const getBuiltin = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
-  if (typeof getBuiltin !== 'function') return null;
-  try {
-    const fs = getBuiltin('node:fs/promises') as Fs | undefined;
-    const path = getBuiltin('node:path') as Path | undefined;
-    return fs?.readFile && path?.join ? { fs, path } : null;
-  } catch {
-    return null;
-  }
-}
-
 /** `apps/dashboard/dist/dashboard`, found from this file's place in the repository; null off Node. */
-function defaultDistDir(node: { path: Path }): string | null {
+function defaultDistDir(node: { path: typeof import('node:path') }): string | null {
   try {
     const here = decodeURIComponent(new URL('.', import.meta.url).pathname);
     return node.path.resolve(here, '..', '..', '..', 'dashboard', 'dist', 'dashboard');
@@ -109,7 +95,7 @@ function notFound(c: Context<GatewayEnv>, message: string): Response {
  */
 export function dashboardRoutes(distDir?: string): Hono<GatewayEnv> {
   const routes = new Hono<GatewayEnv>();
-  const node = nodeModules();
+  const node = nodeFileModules();
   const root = distDir ?? (node ? defaultDistDir(node) : null);
 
   async function readFile(segments: string[]): Promise<Uint8Array | null> {

@@ -6,6 +6,7 @@
  * no versions) — this is a report, never a reason to fail the request. Reads are bounded: at most
  * {@link MAX_VERSIONS} version folders per model, manifests under {@link MAX_MANIFEST_BYTES}.
  */
+import { nodeFileModules } from '../../node-builtins.ts';
 
 /** Version folders listed per model (newest names last). */
 const MAX_VERSIONS = 50;
@@ -33,22 +34,7 @@ export interface EdgeCatalogEntry {
   versions: EdgeVersionInfo[];
 }
 
-type Fs = typeof import('node:fs/promises');
-type Path = typeof import('node:path');
-
-function nodeModules(): { fs: Fs; path: Path } | null {
-  const getBuiltin = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
-  if (typeof getBuiltin !== 'function') return null;
-  try {
-    const fs = getBuiltin('node:fs/promises') as Fs | undefined;
-    const path = getBuiltin('node:path') as Path | undefined;
-    return fs?.readFile && path?.join ? { fs, path } : null;
-  } catch {
-    return null;
-  }
-}
-
-async function readJson(fs: Fs, file: string): Promise<Record<string, unknown> | null> {
+async function readJson(fs: typeof import('node:fs/promises'), file: string): Promise<Record<string, unknown> | null> {
   try {
     const stat = await fs.stat(file);
     if (!stat.isFile() || stat.size > MAX_MANIFEST_BYTES) return null;
@@ -75,7 +61,7 @@ function metricsOf(manifest: Record<string, unknown>): Record<string, number> {
 
 /** channels.json and the manifests of one edge model, or an empty entry where they cannot be read. */
 export async function readEdgeCatalog(modelsDir: string, model: string): Promise<EdgeCatalogEntry> {
-  const node = nodeModules();
+  const node = nodeFileModules();
   if (!node) return { channels: null, versions: [] };
   const { fs, path } = node;
   const dir = path.join(modelsDir, model);
