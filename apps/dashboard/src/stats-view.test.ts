@@ -6,16 +6,23 @@ import { formatUsd, parseLimit, parseUsd } from './units.ts';
 const H = BUCKET_MS.hour;
 const T = Date.UTC(2026, 6, 1, 10);
 const zero = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, internal_cost_micro_usd: 0, teacher_only_cost_micro_usd: 0 };
-const point = (at: number, route: 'edge' | 'pool' | 'escalated' | null, requests: number, cost: number) => ({
+/** `cascade` of the `requests` were routed by a cascade (the rest named a model directly). */
+const point = (at: number, route: 'edge' | 'pool' | 'escalated' | null, requests: number, cost: number, cascade = 0) => ({
   bucket_start_ms: at,
   route,
   requests,
   cost_micro_usd: cost,
   ...zero,
+  cascade_requests: cascade,
 });
 
 function stats(series: UsageStats['series'], sinceMs: number | null): UsageStats {
-  const totals = { requests: sum(series.map((p) => p.requests)), cost_micro_usd: sum(series.map((p) => p.cost_micro_usd)), ...zero };
+  const totals = {
+    requests: sum(series.map((p) => p.requests)),
+    cost_micro_usd: sum(series.map((p) => p.cost_micro_usd)),
+    ...zero,
+    cascade_requests: sum(series.map((p) => p.cascade_requests)),
+  };
   return {
     object: 'usage_stats',
     bucket: 'hour',
@@ -33,7 +40,8 @@ function stats(series: UsageStats['series'], sinceMs: number | null): UsageStats
 
 describe('stats-view', () => {
   const s = stats(
-    [point(T, 'edge', 3, 30), point(T, 'escalated', 1, 50), point(T + 2 * H, 'pool', 2, 40), point(T + 2 * H, null, 1, 0)],
+    // at T: 3 edge answers (2 of them kept cascade drafts, 1 asked the student directly) and 1 escalation
+    [point(T, 'edge', 3, 30, 2), point(T, 'escalated', 1, 50, 1), point(T + 2 * H, 'pool', 2, 40), point(T + 2 * H, null, 1, 0)],
     T - H,
   );
 
@@ -47,15 +55,16 @@ describe('stats-view', () => {
     expect(sum(seriesTotal(s, buckets, 'cost_micro_usd'))).toBe(s.totals.cost_micro_usd);
   });
 
-  it('edge share is edge / served; escalation rate is escalated / (edge + escalated); null without traffic', () => {
+  it('edge share is edge / served; escalation rate is escalated / cascade-routed requests; null without traffic', () => {
     const buckets = timeBuckets(s, T + 2 * H);
     const { edgeShare, escalationRate } = routeShares(s, buckets);
     expect(edgeShare).toEqual([null, 3 / 4, null, 0]);
-    expect(escalationRate).toEqual([null, 1 / 4, null, null]);
+    expect(escalationRate).toEqual([null, 1 / 3, null, null]);
   });
 
   it('savings, money and limits', () => {
     expect(savedMicroUsd({ ...s.totals, teacher_only_cost_micro_usd: 500, cost_micro_usd: 120 })).toBe(380);
+    expect(savedMicroUsd({ ...s.totals, teacher_only_cost_micro_usd: 500, cost_micro_usd: 120, internal_cost_micro_usd: 30 })).toBe(350);
     expect(formatUsd(1_234_560_000)).toBe('$1,234.56');
     expect(formatUsd(123)).toBe('$0.000123');
     expect(parseUsd('$2.5')).toBe(2_500_000);

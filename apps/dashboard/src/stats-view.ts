@@ -19,7 +19,8 @@ export type SumField =
   | 'total_tokens'
   | 'cost_micro_usd'
   | 'internal_cost_micro_usd'
-  | 'teacher_only_cost_micro_usd';
+  | 'teacher_only_cost_micro_usd'
+  | 'cascade_requests';
 
 export const BUCKET_MS = { hour: 3_600_000, day: 86_400_000 } as const;
 /** More buckets than this are not drawn contiguously (then only buckets with rows are). */
@@ -77,9 +78,11 @@ export function routeShares(
     const served = (r.edge[i] ?? 0) + (r.pool[i] ?? 0) + (r.escalated[i] ?? 0);
     return served > 0 ? (r.edge[i] ?? 0) / served : null;
   });
+  // escalated ÷ requests a cascade routed (a request naming the student directly is no draft)
+  const cascade = seriesByRoute(stats, buckets, 'cascade_requests');
   const escalationRate = buckets.map((_, i) => {
-    const drafted = (r.edge[i] ?? 0) + (r.escalated[i] ?? 0);
-    return drafted > 0 ? (r.escalated[i] ?? 0) / drafted : null;
+    const drafted = ROUTE_KEYS.reduce((n, k) => n + (cascade[k][i] ?? 0), 0);
+    return drafted > 0 ? (cascade.escalated[i] ?? 0) / drafted : null;
   });
   return { edgeShare, escalationRate };
 }
@@ -96,9 +99,12 @@ export function sumGroups(groups: StatsGroup[], field: SumField): number {
   return sum(groups.map((g) => g[field]));
 }
 
-/** Money saved against teacher-only. @unit micro-USD (negative when the served traffic cost more) */
+/**
+ * Money saved against teacher-only, net of internal cost (discarded drafts, shadow runs): teacher-only
+ * − customer cost − internal cost. @unit micro-USD (negative when the served traffic cost more)
+ */
 export function savedMicroUsd(totals: UsageStats['totals']): number {
-  return totals.teacher_only_cost_micro_usd - totals.cost_micro_usd;
+  return totals.teacher_only_cost_micro_usd - totals.cost_micro_usd - totals.internal_cost_micro_usd;
 }
 
 /** A bucket's label in UTC: `MM-DD HH:00` for hours, `YYYY-MM-DD` for days. */

@@ -71,6 +71,7 @@ const sumsProperties: Record<string, Schema> = {
   total_tokens: int('tokens'),
   cost_micro_usd: int('Charged to customers, micro-USD.'),
   internal_cost_micro_usd: int('Not charged (student drafts of escalated requests, shadow runs), micro-USD.'),
+  cascade_requests: int('Requests a cascade routed (the escalation rate is escalated ÷ these).'),
   teacher_only_cost_micro_usd: int(
     'What the same rows would have cost served by the teacher at its configured price: per row ⌈(prompt × input + completion × output) / 10⁶⌉, micro-USD; 0 without a teacher price.',
   ),

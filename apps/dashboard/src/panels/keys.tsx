@@ -68,7 +68,7 @@ function LimitInputs({ fields, onChange, idPrefix }: { fields: LimitFields; onCh
   );
 }
 
-function CreateKey({ onCreated }: { onCreated: (key: CreatedApiKey) => void }) {
+function CreateKey({ onCreated, onSubmit }: { onCreated: (key: CreatedApiKey) => void; onSubmit: () => void }) {
   const [name, setName] = useState('');
   const [fields, setFields] = useState<LimitFields>(fieldsOf());
   const [error, setError] = useState<string | null>(null);
@@ -76,6 +76,7 @@ function CreateKey({ onCreated }: { onCreated: (key: CreatedApiKey) => void }) {
   async function submit(e: FormEvent) {
     e.preventDefault();
     setError(null);
+    onSubmit(); // a secret shown for an earlier key goes: it must not sit next to this attempt's outcome
     try {
       const limits = limitsOf(fields);
       setBusy(true);
@@ -152,7 +153,7 @@ function KeyRow({ k, onChanged }: { k: ApiKey; onChanged: () => void }) {
   const revoked = k.status === 'revoked';
   return (
     <tr data-testid={`key-row-${k.id}`}>
-      <td>
+      <td style={{ overflowWrap: 'anywhere', maxWidth: '18rem' }}>
         {k.name}
         <br />
         <small className="muted">
@@ -239,6 +240,7 @@ export function KeysPanel({ keys, reload }: { keys: AsyncState<{ data: ApiKey[] 
         </article>
       ) : null}
       <CreateKey
+        onSubmit={() => setCreated(null)}
         onCreated={(key) => {
           setCreated(key);
           reload();

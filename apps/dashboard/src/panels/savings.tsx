@@ -39,7 +39,7 @@ export function SavingsPanel({ stats, nowMs }: { stats: UsageStats; nowMs: numbe
           testId="savings-teacher-only"
         />
         <Figure
-          label="Saved"
+          label="Saved (net of internal cost)"
           value={formatUsd(saved)}
           raw={saved}
           testId="savings-saved"

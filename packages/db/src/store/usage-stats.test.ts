@@ -20,8 +20,17 @@ function bruteNearestRank(values: number[], percent: number): number | null {
 }
 
 function bruteSums(rows: UsageRecord[], teacher: TokenPrice | null): StatsSums {
-  const s = { requests: 0, promptTokens: 0, completionTokens: 0, costMicroUsd: 0, internalCostMicroUsd: 0, teacherOnlyCostMicroUsd: 0 };
+  const s = {
+    requests: 0,
+    promptTokens: 0,
+    completionTokens: 0,
+    costMicroUsd: 0,
+    internalCostMicroUsd: 0,
+    teacherOnlyCostMicroUsd: 0,
+    cascadeRequests: 0,
+  };
   for (const r of rows) {
+    if (r.routingPolicy === 'cascade') s.cascadeRequests++;
     s.requests++;
     s.promptTokens += r.promptTokens;
     s.completionTokens += r.completionTokens;
@@ -45,6 +54,7 @@ function sumOf(groups: StatsSums[]): StatsSums {
     s.costMicroUsd += g.costMicroUsd;
     s.internalCostMicroUsd += g.internalCostMicroUsd;
     s.teacherOnlyCostMicroUsd += g.teacherOnlyCostMicroUsd;
+    s.cascadeRequests += g.cascadeRequests;
   }
   return s;
 }
@@ -60,12 +70,22 @@ describe('usageStats', () => {
     keyA = (await createKey(t.db, { name: 'a' })).key.id;
     keyB = (await createKey(t.db, { name: 'b' })).key.id;
     rows.push(
-      sampleUsage('s1', { keyId: keyA, createdAtMs: T0, route: 'edge', servedModel: 'student', costMicroUsd: 3, latencyMs: 40, ttftMs: 5 }),
+      sampleUsage('s1', {
+        keyId: keyA,
+        createdAtMs: T0,
+        route: 'edge',
+        servedModel: 'student',
+        costMicroUsd: 3,
+        latencyMs: 40,
+        ttftMs: 5,
+        routingPolicy: 'cascade',
+      }),
       sampleUsage('s2', { keyId: keyA, createdAtMs: T0 + 10, route: 'pool', costMicroUsd: 90, latencyMs: 300, ttftMs: 60 }),
       sampleUsage('s3', {
         keyId: keyB,
         createdAtMs: T0 + HOUR,
         route: 'escalated',
+        routingPolicy: 'cascade',
         costMicroUsd: 95,
         internalCostMicroUsd: 2,
         latencyMs: 500,

@@ -48,6 +48,11 @@ export interface StatsSums {
    * @unit micro-USD
    */
   teacherOnlyCostMicroUsd: number;
+  /**
+   * Rows a cascade routed (`routing_policy = 'cascade'`): the denominator of the escalation rate,
+   * escalated ÷ cascade requests (requests naming the student directly are not drafts).
+   */
+  cascadeRequests: number;
 }
 
 /** One time bucket × route. */
@@ -115,6 +120,7 @@ function sums(teacher: TokenPrice | null) {
     costMicroUsd: sql<number>`coalesce(sum(${e.costMicroUsd}), 0)`,
     internalCostMicroUsd: sql<number>`coalesce(sum(${e.internalCostMicroUsd}), 0)`,
     teacherOnlyCostMicroUsd: teacherOnly,
+    cascadeRequests: sql<number>`coalesce(sum(CASE WHEN ${e.routingPolicy} = 'cascade' THEN 1 ELSE 0 END), 0)`,
   };
 }
 

@@ -1190,6 +1190,8 @@ export interface components {
             cost_micro_usd: number;
             /** @description Not charged (student drafts of escalated requests, shadow runs), micro-USD. */
             internal_cost_micro_usd: number;
+            /** @description Requests a cascade routed (the escalation rate is escalated ÷ these). */
+            cascade_requests: number;
             /** @description What the same rows would have cost served by the teacher at its configured price: per row ⌈(prompt × input + completion × output) / 10⁶⌉, micro-USD; 0 without a teacher price. */
             teacher_only_cost_micro_usd: number;
         };
@@ -1214,6 +1216,8 @@ export interface components {
             cost_micro_usd: number;
             /** @description Not charged (student drafts of escalated requests, shadow runs), micro-USD. */
             internal_cost_micro_usd: number;
+            /** @description Requests a cascade routed (the escalation rate is escalated ÷ these). */
+            cascade_requests: number;
             /** @description What the same rows would have cost served by the teacher at its configured price: per row ⌈(prompt × input + completion × output) / 10⁶⌉, micro-USD; 0 without a teacher price. */
             teacher_only_cost_micro_usd: number;
         };
@@ -1232,6 +1236,8 @@ export interface components {
             cost_micro_usd: number;
             /** @description Not charged (student drafts of escalated requests, shadow runs), micro-USD. */
             internal_cost_micro_usd: number;
+            /** @description Requests a cascade routed (the escalation rate is escalated ÷ these). */
+            cascade_requests: number;
             /** @description What the same rows would have cost served by the teacher at its configured price: per row ⌈(prompt × input + completion × output) / 10⁶⌉, micro-USD; 0 without a teacher price. */
             teacher_only_cost_micro_usd: number;
         };

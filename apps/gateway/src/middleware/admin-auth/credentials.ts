@@ -8,7 +8,9 @@
  * dashboard out whenever a request lands on another isolate (and on every Node restart); a signed
  * expiry is checked anywhere the token is known. Rotating the token ends every session. Logout
  * adds the nonce to an in-memory revocation list until the session would have expired — complete
- * on Node (one process), per isolate on Workers; the browser drops the cookie either way.
+ * on Node (one process) until it restarts, per isolate on Workers; the browser drops the cookie either
+ * way. (A saved cookie works again after a restart until its expiry; rotate the token to end every
+ * session.)
  */
 import { randomBase64Url } from '@distillgate/db';
 
@@ -36,6 +38,11 @@ function toBase64Url(bytes: Uint8Array): string {
   return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
+/** Wrong admin tokens allowed per window before every check is refused until it frees up. */
+const MAX_FAILURES = 10;
+/** @unit ms */
+const FAILURE_WINDOW_MS = 60_000;
+
 export interface IssuedSession {
   /** The cookie value. */
   value: string;
@@ -47,6 +54,18 @@ export class AdminCredentials {
   private readonly macKey: Promise<CryptoKey>;
   /** Logged-out nonces → when their session would have expired (ms). */
   private readonly revoked = new Map<string, number>();
+  /** When recent wrong tokens were presented (ms), oldest first. */
+  private readonly failures: number[] = [];
+
+  /**
+   * Guessing brake: after MAX_FAILURES wrong tokens within FAILURE_WINDOW_MS (per process or
+   * isolate; login and bearer checks together), how long until a token may be checked again, ms;
+   * null when it may be checked now. Callers answer 429 with Retry-After meanwhile.
+   */
+  throttledForMs(nowMs: number = Date.now()): number | null {
+    while (this.failures.length > 0 && (this.failures[0] as number) + FAILURE_WINDOW_MS <= nowMs) this.failures.shift();
+    return this.failures.length >= MAX_FAILURES ? (this.failures[0] as number) + FAILURE_WINDOW_MS - nowMs : null;
+  }
 
   /** @param token DISTILLGATE_ADMIN_TOKEN (non-empty) */
   constructor(token: string) {
@@ -65,6 +84,7 @@ export class AdminCredentials {
     const [expected, given] = await Promise.all([this.tokenDigest, sha256(candidate)]);
     let diff = 0;
     for (let i = 0; i < expected.length; i++) diff |= (expected[i] as number) ^ (given[i] as number);
+    if (diff !== 0) this.failures.push(Date.now());
     return diff === 0;
   }
 

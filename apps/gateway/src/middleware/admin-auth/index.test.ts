@@ -94,4 +94,20 @@ describe('admin middleware', () => {
     });
     expect(res.status).toBe(401);
   });
+
+  it('after 10 wrong tokens in a minute refuses every token check with 429 and Retry-After, the right token too', async () => {
+    const credentials = new AdminCredentials(TOKEN);
+    const a = app(credentials);
+    for (let i = 0; i < 10; i++)
+      expect((await a.request('/admin/v1/ping', { headers: { authorization: `Bearer wrong-${i}` } })).status).toBe(401);
+    const refused = await a.request('/admin/v1/ping', { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+    // the window frees up: a minute later the right token works again
+    expect(credentials.throttledForMs(Date.now() + 60_001)).toBeNull();
+    // a session cookie is not a token guess: it still works meanwhile
+    const { value } = await credentials.issueSession();
+    expect((await a.request('/admin/v1/ping', { headers: { cookie: `${ADMIN_SESSION_COOKIE}=${value}` } })).status).toBe(200);
+  });
 });

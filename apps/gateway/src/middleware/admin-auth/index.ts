@@ -79,11 +79,21 @@ export function adminGate(credentials: AdminCredentials | null): MiddlewareHandl
   };
 }
 
+/**
+ * 429 while too many wrong admin tokens were presented recently (credentials.ts `throttledForMs`).
+ * @throws GatewayError 429 rate_limit_exceeded with Retry-After
+ */
+export function throttleIfGuessing(credentials: AdminCredentials): void {
+  const waitMs = credentials.throttledForMs();
+  if (waitMs !== null) throw errors.rateLimited('requests', Math.max(1, Math.ceil(waitMs / 1000)));
+}
+
 /** Requires the admin token or a live session cookie. */
 export function adminAuth(credentials: AdminCredentials): MiddlewareHandler<GatewayEnv> {
   return async function adminAuthMiddleware(c, next) {
     const header = c.req.header('authorization');
     if (header !== undefined) {
+      throttleIfGuessing(credentials);
       // a wrong Authorization header is refused even next to a valid cookie: it is what the caller meant
       const token = BEARER.exec(header)?.[1];
       if (!token || token.length > MAX_TOKEN_LENGTH || !(await credentials.matchesToken(token))) throw adminUnauthorized();

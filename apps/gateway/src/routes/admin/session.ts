@@ -9,7 +9,7 @@ import type { Context, Handler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { CookieOptions } from 'hono/utils/cookie';
 import type { GatewayDeps, GatewayEnv } from '../../env.ts';
-import { type AdminCredentials, adminUnauthorized, SESSION_TTL_MS } from '../../middleware/admin-auth/index.ts';
+import { type AdminCredentials, adminUnauthorized, SESSION_TTL_MS, throttleIfGuessing } from '../../middleware/admin-auth/index.ts';
 
 function cookieOptions(c: Context<GatewayEnv>): CookieOptions {
   const https = new URL(c.req.url).protocol === 'https:' || c.req.header('x-forwarded-proto')?.trim().toLowerCase() === 'https';
@@ -19,6 +19,7 @@ function cookieOptions(c: Context<GatewayEnv>): CookieOptions {
 export function loginRoute(deps: GatewayDeps, credentials: AdminCredentials): Handler<GatewayEnv> {
   return async function loginHandler(c) {
     const { token } = parseAdminSessionRequest(c.get('body'));
+    throttleIfGuessing(credentials);
     if (!(await credentials.matchesToken(token))) throw adminUnauthorized('Incorrect admin token.');
     const session = await credentials.issueSession();
     setCookie(c, ADMIN_SESSION_COOKIE, session.value, { ...cookieOptions(c), maxAge: SESSION_TTL_MS / 1000 });

@@ -5,14 +5,22 @@
  * has a price — the pool's model, what every request would have cost without the edge.
  */
 import { type Database, getPrice, type ModelPrice, type StatsSums, usageStats } from '@distillgate/db';
-import { parseStatsQuery } from '@distillgate/protocol';
+import { errors, parseStatsQuery } from '@distillgate/protocol';
 import type { Handler } from 'hono';
 import type { GatewayDeps, GatewayEnv } from '../../env.ts';
 import { meteringDisabled } from './wire.ts';
 
-/** The teacher's price: the named model's, else the first priced upstream model's; null when none is priced. */
+/**
+ * The teacher's price: the named model's, else the first priced upstream model's; null when none is priced.
+ * @throws GatewayError 400 (param `teacher`) for a named model without a price
+ */
 async function teacherPrice(deps: GatewayDeps, db: Database, named: string | undefined): Promise<ModelPrice | null> {
-  if (named !== undefined) return (await getPrice(db, named)) ?? null;
+  if (named !== undefined) {
+    const price = await getPrice(db, named);
+    if (!price)
+      throw errors.invalidValue('teacher', `No price is set for '${named.slice(0, 200)}'; name a model from GET /admin/v1/prices.`);
+    return price;
+  }
   for (const upstream of deps.config.upstreams) {
     for (const model of upstream.models) {
       const price = await getPrice(db, model);
@@ -31,18 +39,28 @@ function sumsWire(s: StatsSums) {
     cost_micro_usd: s.costMicroUsd,
     internal_cost_micro_usd: s.internalCostMicroUsd,
     teacher_only_cost_micro_usd: s.teacherOnlyCostMicroUsd,
+    cascade_requests: s.cascadeRequests,
   };
 }
 
 /** Sums of the groups (every row is in exactly one route group, so these are the totals over the rows). */
 function totalOf(groups: StatsSums[]): StatsSums {
-  const t = { requests: 0, promptTokens: 0, completionTokens: 0, costMicroUsd: 0, internalCostMicroUsd: 0, teacherOnlyCostMicroUsd: 0 };
+  const t = {
+    requests: 0,
+    promptTokens: 0,
+    completionTokens: 0,
+    costMicroUsd: 0,
+    internalCostMicroUsd: 0,
+    teacherOnlyCostMicroUsd: 0,
+    cascadeRequests: 0,
+  };
   for (const g of groups) {
     t.requests += g.requests;
     t.promptTokens += g.promptTokens;
     t.completionTokens += g.completionTokens;
     t.costMicroUsd += g.costMicroUsd;
     t.internalCostMicroUsd += g.internalCostMicroUsd;
+    t.cascadeRequests += g.cascadeRequests;
     t.teacherOnlyCostMicroUsd += g.teacherOnlyCostMicroUsd;
   }
   return t;
