@@ -79,6 +79,31 @@ describe('usage writes while the database is locked', () => {
     }, 40_000);
   }
 
+  it('an Idempotency-Key whose answer arrives while the database is locked is stored once the lock goes: a replay, not 409', async () => {
+    mock.enqueue({ kind: 'echo', delayMs: 800 });
+    const key = `idem-${Date.now()}`;
+    const send = () =>
+      post(`${gateway.url}/v1/chat/completions`, chatBody({ model: 'mock-model' }, 'idempotent under a lock'), {
+        headers: { 'idempotency-key': key },
+      });
+    const first = send(); // its claim is written now; its answer comes back under the lock
+    await new Promise((r) => setTimeout(r, 300));
+    const lock = holdWriteLock(3_000);
+    const res = await first;
+    expect(res.status).toBe(200);
+    const body = await res.text();
+    await lock;
+    let again: Response | undefined;
+    for (let i = 0; i < 40; i++) {
+      again = await send();
+      if (again.status !== 409) break;
+      await new Promise((r) => setTimeout(r, 250)); // the stored answer lands on the writes' retry schedule
+    }
+    expect(again?.status).toBe(200);
+    expect(again?.headers.get('x-distillgate-idempotent-replay')).toBe('true');
+    expect(await again?.text()).toBe(body);
+  }, 40_000);
+
   it('a key with a budget gets 503 database_busy with Retry-After while its budget cannot be checked, and spends nothing', async () => {
     const { secret, key } = await createKey(db.db, { name: 'budgeted', budgetMicroUsd: 1_000_000 });
     const lock = holdWriteLock(7_000);

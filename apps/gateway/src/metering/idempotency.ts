@@ -24,6 +24,7 @@ import {
 } from '@distillgate/db';
 import { errors, SSE_DONE } from '@distillgate/protocol';
 import type { Logger } from '@distillgate/router';
+import { type WriteGate, writeWithRetries } from './write-gate.ts';
 
 /** `Idempotency-Key` values accepted: 1–255 visible ASCII characters (Stripe's and OpenAI's SDKs send UUIDs). */
 const VALID_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -42,6 +43,8 @@ const REPLAYED_HEADERS = [
 export interface IdempotencyInput {
   db: Database;
   logger: Logger;
+  /** Paces the record's final write while the database is locked (Node); it is retried either way. */
+  writes?: WriteGate;
   /** The header's value, if sent. */
   idempotencyKey: string | undefined;
   keyId: string | null;
@@ -65,8 +68,9 @@ export async function withIdempotency(input: IdempotencyInput, handle: () => Pro
   if (begun.state === 'mismatch') throw errors.idempotencyKeyReused();
   if (begun.state === 'replay') return replay(begun.response, begun.requestId);
 
+  // the record's last write must land, or the key stays `in_flight` (409) until a restart: retried
   const giveBack = () =>
-    abandonIdempotent(db, owner).catch((err: unknown) =>
+    writeWithRetries(() => abandonIdempotent(db, owner), input.writes).catch((err: unknown) =>
       logger.error('idempotency record not released', {
         request_id: owner.requestId,
         error: err instanceof Error ? err.message : String(err),
@@ -87,7 +91,7 @@ export async function withIdempotency(input: IdempotencyInput, handle: () => Pro
     REPLAYED_HEADERS.flatMap((name) => (response.headers.has(name) ? [[name, response.headers.get(name)!]] : [])),
   );
   const store = (stored: StoredResponse) =>
-    completeIdempotent(db, { ...owner, response: stored }).catch((err: unknown) =>
+    writeWithRetries(() => completeIdempotent(db, { ...owner, response: stored }), input.writes).catch((err: unknown) =>
       logger.error('idempotency record not stored', {
         request_id: owner.requestId,
         error: err instanceof Error ? err.message : String(err),

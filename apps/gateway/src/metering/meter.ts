@@ -20,6 +20,7 @@ import type { Served } from '../completion/context.ts';
 import type { GatewayMetrics } from '../metrics/index.ts';
 import type { MeteringBackend } from './backend.ts';
 import type { LimitHold } from './limits.ts';
+import { writeWithRetries } from './write-gate.ts';
 
 /** How a request ended, as the relay knows it. */
 export interface MeterEnd {
@@ -115,13 +116,6 @@ export interface MeterInit {
   metrics?: GatewayMetrics;
 }
 
-/**
- * Usage-row writes and settlements: the wait before each retry (about a minute in all, so a
- * database locked for that long — a backup, a migration — still gets every row once; rows are
- * insert-or-ignore by request id, so a retry never doubles one). @unit ms
- */
-const WRITE_RETRY_DELAYS_MS = [50, 250, 500, 1000, 2000, 4000, 8000, 15_000, 30_000];
-
 export class SqlRequestMeter implements RequestMeter {
   private ended = false;
   private ttftMs: number | null = null;
@@ -209,37 +203,23 @@ export class SqlRequestMeter implements RequestMeter {
   /** Writes the row (retrying), then settles the key's hold to what the request used. */
   private async persist(row: UsageRecord, used: { tokens: number; costMicroUsd: number }): Promise<void> {
     const { backend, logger, hold, requestId } = this.init;
-    const write = <T>(fn: () => Promise<T>) => (backend.writes ? backend.writes.run(fn) : fn());
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await write(() => backend.sink.record(row));
-        this.resolveRecorded(true);
-        break;
-      } catch (err) {
-        // an invalid row (RangeError/TypeError from the sink's checks) never succeeds: do not retry it
-        const delay = err instanceof RangeError || err instanceof TypeError ? undefined : WRITE_RETRY_DELAYS_MS[attempt];
-        if (delay === undefined) {
-          logger.error('usage row lost', { request_id: requestId, error: err instanceof Error ? err.message : String(err) });
-          this.resolveRecorded(false);
-          break;
-        }
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
+    const detail = (err: unknown) => ({ request_id: requestId, error: err instanceof Error ? err.message : String(err) });
+    try {
+      // an invalid row (RangeError/TypeError from the sink's checks) never succeeds: not retried
+      await writeWithRetries(
+        () => backend.sink.record(row),
+        backend.writes,
+        (err) => err instanceof RangeError || err instanceof TypeError,
+      );
+      this.resolveRecorded(true);
+    } catch (err) {
+      logger.error('usage row lost', detail(err));
+      this.resolveRecorded(false);
     }
     if (!hold) return;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await write(() => backend.limits.settle(hold, used));
-        return;
-      } catch (err) {
-        const delay = WRITE_RETRY_DELAYS_MS[attempt];
-        if (delay === undefined) {
-          logger.error('limit settlement failed', { request_id: requestId, error: err instanceof Error ? err.message : String(err) });
-          return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
-    }
+    await writeWithRetries(() => backend.limits.settle(hold, used), backend.writes).catch((err: unknown) =>
+      logger.error('limit settlement failed', detail(err)),
+    );
   }
 }
 

@@ -57,3 +57,31 @@ export class WriteGate {
     }
   }
 }
+
+/**
+ * Waits before each retry of a write the request no longer waits for (a usage row, a settlement, an
+ * idempotency record): about a minute in all, so a database locked for that long — a backup, a
+ * migration — still gets the write once. @unit ms
+ */
+export const WRITE_RETRY_DELAYS_MS = [50, 250, 500, 1000, 2000, 4000, 8000, 15_000, 30_000];
+
+/**
+ * Runs `write` through `gate` (when given), retrying on failure after WRITE_RETRY_DELAYS_MS; an error
+ * `permanent` says will never succeed (an invalid row) is not retried.
+ * @throws the last error once the retries are spent (or at once for a permanent one)
+ */
+export async function writeWithRetries<T>(
+  write: () => Promise<T>,
+  gate: WriteGate | undefined,
+  permanent: (err: unknown) => boolean = () => false,
+): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await (gate ? gate.run(write) : write());
+    } catch (err) {
+      const delay = permanent(err) ? undefined : WRITE_RETRY_DELAYS_MS[attempt];
+      if (delay === undefined) throw err;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}

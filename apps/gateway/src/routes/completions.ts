@@ -96,7 +96,14 @@ export function completionRoute(deps: GatewayDeps, endpoint: Endpoint): Handler<
       }
     };
     if (!deps.metering) return serve();
-    const idempotency = { db: deps.metering.db, logger: deps.logger, keyId: key?.id ?? null, requestId, body: c.get('body') };
+    const idempotency = {
+      db: deps.metering.db,
+      logger: deps.logger,
+      ...(deps.metering.writes ? { writes: deps.metering.writes } : {}),
+      keyId: key?.id ?? null,
+      requestId,
+      body: c.get('body'),
+    };
     return withIdempotency({ ...idempotency, idempotencyKey: c.req.header('idempotency-key') }, serve);
   };
 }
