@@ -67,6 +67,26 @@ describe.skipIf(skipReason !== null)('edge model in workerd (R2 → onnxruntime-
   });
 
   describe('through the gateway Worker', () => {
+    it('routes the cascade alias `auto` in the isolate: kept drafts from the student, escalations answered by the pool', async () => {
+      // the bundled config: auto = cascade (mean_margin, K 8, threshold 0.1209) over the student and `local` (the mock here)
+      const threshold = 0.1209;
+      for (const prompt of ['In the beginning God created the heaven and the earth.', 'zq xv 93 ##@ qqq kkk vvv']) {
+        const res = await post('/v1/completions', { model: 'auto', prompt, max_tokens: 8, temperature: 0 });
+        expect(res.status).toBe(200);
+        expect(res.headers.get('x-distillgate-policy')).toBe('cascade');
+        const confidence = Number(res.headers.get('x-distillgate-confidence'));
+        const body = (await res.json()) as { model: string; choices: Array<{ text: string }> };
+        if (confidence >= threshold) {
+          expect(res.headers.get('x-distillgate-route')).toBe('edge');
+          expect(body.model).toBe(STUDENT);
+        } else {
+          expect(res.headers.get('x-distillgate-route')).toBe('escalated');
+          expect(body.model).toBe('distillgate-teacher');
+          expect(body.choices[0]?.text).toContain(prompt); // the mock pool echoes: only its answer reached the client
+        }
+      }
+    });
+
     it('answers a non-streamed chat completion from the student, with the edge headers', async () => {
       const startedMs = Date.now();
       const res = await post('/v1/chat/completions', {
