@@ -162,9 +162,11 @@ describe.skipIf(edgeSkipReason() !== null)('1,000 requests at 200 in flight whil
     }
     const distinct = new Set(ids).size;
     const duplicates = (db.sqlite.prepare('SELECT count(*) - count(DISTINCT request_id) d FROM usage_events').get() as Json).d;
-    const reserved = (
-      db.sqlite.prepare('SELECT coalesce(sum(reserved_micro_usd), 0) r FROM spend_counters WHERE key_id = ?').get(keyId) as Json
-    ).r;
+    // each hold settles just after its row is written (background): wait for the last ones
+    const reservedNow = () =>
+      (db.sqlite.prepare('SELECT coalesce(sum(reserved_micro_usd), 0) r FROM spend_counters WHERE key_id = ?').get(keyId) as Json).r;
+    for (let i = 0; i < 100 && reservedNow() !== 0; i++) await new Promise((r) => setTimeout(r, 100));
+    const reserved = reservedNow();
     const spent = (db.sqlite.prepare('SELECT coalesce(sum(spent_micro_usd), 0) s FROM spend_counters WHERE key_id = ?').get(keyId) as Json)
       .s;
     const billed = (
