@@ -8,7 +8,7 @@ import { type Database, getPrice, type ModelPrice, type StatsSums, usageStats } 
 import { errors, parseStatsQuery } from '@distillgate/protocol';
 import type { Handler } from 'hono';
 import type { GatewayDeps, GatewayEnv } from '../../env.ts';
-import { meteringDisabled } from './wire.ts';
+import { meteringDisabled, sumFields } from './wire.ts';
 
 /**
  * The teacher's price: the named model's, else the first priced upstream model's; null when none is priced.
@@ -45,25 +45,15 @@ function sumsWire(s: StatsSums) {
 
 /** Sums of the groups (every row is in exactly one route group, so these are the totals over the rows). */
 function totalOf(groups: StatsSums[]): StatsSums {
-  const t = {
-    requests: 0,
-    promptTokens: 0,
-    completionTokens: 0,
-    costMicroUsd: 0,
-    internalCostMicroUsd: 0,
-    teacherOnlyCostMicroUsd: 0,
-    cascadeRequests: 0,
-  };
-  for (const g of groups) {
-    t.requests += g.requests;
-    t.promptTokens += g.promptTokens;
-    t.completionTokens += g.completionTokens;
-    t.costMicroUsd += g.costMicroUsd;
-    t.internalCostMicroUsd += g.internalCostMicroUsd;
-    t.cascadeRequests += g.cascadeRequests;
-    t.teacherOnlyCostMicroUsd += g.teacherOnlyCostMicroUsd;
-  }
-  return t;
+  return sumFields(groups, [
+    'requests',
+    'promptTokens',
+    'completionTokens',
+    'costMicroUsd',
+    'internalCostMicroUsd',
+    'teacherOnlyCostMicroUsd',
+    'cascadeRequests',
+  ]);
 }
 
 /** `GET /admin/v1/stats[?bucket=hour|day&key_id&model&since&until&teacher]` → UsageStats. */

@@ -80,20 +80,23 @@ function totalsWire(sums: Omit<UsageAggregate, 'group'>, audience: UsageAudience
 
 /** Groups and their totals; `totals` is computed from the groups, so it always equals their sum. */
 export function aggregateWire(groupBy: UsageGroupBy, groups: UsageAggregate[], audience: UsageAudience) {
-  const sums = { requests: 0, promptTokens: 0, completionTokens: 0, costMicroUsd: 0, internalCostMicroUsd: 0 };
-  for (const g of groups) {
-    sums.requests += g.requests;
-    sums.promptTokens += g.promptTokens;
-    sums.completionTokens += g.completionTokens;
-    sums.costMicroUsd += g.costMicroUsd;
-    sums.internalCostMicroUsd += g.internalCostMicroUsd;
-  }
+  const sums = sumFields(groups, ['requests', 'promptTokens', 'completionTokens', 'costMicroUsd', 'internalCostMicroUsd']);
   return {
     object: 'usage_aggregate' as const,
     group_by: groupBy,
     data: groups.map((g) => ({ group: g.group, ...totalsWire(g, audience) })),
     totals: totalsWire(sums, audience),
   };
+}
+
+/**
+ * Field-wise sums of `rows` over `fields` (each row's numbers added up): the totals of a grouping,
+ * computed from its groups so they always equal their sum.
+ */
+export function sumFields<K extends string>(rows: ReadonlyArray<Record<K, number>>, fields: readonly K[]): Record<K, number> {
+  const out = Object.fromEntries(fields.map((f) => [f, 0])) as Record<K, number>;
+  for (const row of rows) for (const f of fields) out[f] += row[f];
+  return out;
 }
 
 /** An admin API error in OpenAI's envelope, for codes outside the gateway's error table (`key_not_found`…). */
